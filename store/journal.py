@@ -1,0 +1,114 @@
+"""The audit trail: an append-only journal beside the store file.
+
+Each save appends its audit entries as JSON lines (one write, one fsync) *before* the
+store file is replaced, all tagged with the save's revision and commit token. History
+therefore never makes a save slower as it grows. A save that was killed after its
+journal lines but before its store write leaves lines whose token never became the
+store's; readers drop them: for each revision only the last-written token counts, and
+for the store's current revision only the token the store carries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from store.errors import SaveFailed
+from store.models import AuditEntry
+
+
+def journal_path(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".audit.jsonl")
+
+
+class AuditJournal:
+    """Append-only audit lines for one store (in memory when ``path`` is None)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory: list[bytes] = []
+
+    def append(self, entries: Sequence[AuditEntry], *, revision: int, token: str) -> None:
+        """Durably add ``entries`` for the save ``revision``/``token``."""
+        if not entries:
+            return
+        lines = b"".join(
+            orjson.dumps({"txn": token, **entry.model_dump(mode="json"), "revision": revision}) + b"\n"
+            for entry in entries
+        )
+        if self.path is None:
+            self._memory.append(lines)
+            return
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as error:
+            raise SaveFailed(self.path, error.strerror or str(error)) from error
+        try:
+            # A save killed mid-append can leave a partial last line: start on a fresh one.
+            if os.fstat(fd).st_size and not _ends_with_newline(self.path):
+                lines = b"\n" + lines
+            view = memoryview(lines)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError as error:
+            raise SaveFailed(self.path, error.strerror or str(error)) from error
+        finally:
+            os.close(fd)
+
+    def _raw_lines(self) -> Iterator[bytes]:
+        if self.path is None:
+            for chunk in self._memory:
+                yield from chunk.splitlines()
+            return
+        with contextlib.suppress(FileNotFoundError), self.path.open("rb") as handle:
+            yield from handle
+
+    def entries(
+        self,
+        *,
+        revision: int,
+        token: str | None,
+        plan_id: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+    ) -> list[AuditEntry]:
+        """Committed entries, oldest first, optionally only those of one plan/entity/key."""
+        by_revision: dict[int, tuple[str, list[dict[str, Any]]]] = {}
+        for line in self._raw_lines():
+            try:
+                record = orjson.loads(line)
+                line_revision, line_token = int(record["revision"]), str(record.pop("txn"))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a line cut short by a kill
+            if line_revision > revision:
+                continue
+            if line_revision == revision and token is not None and line_token != token:
+                continue
+            held = by_revision.get(line_revision)
+            if held is None or held[0] != line_token:
+                held = (line_token, [])
+                by_revision[line_revision] = held
+            held[1].append(record)
+        selected = []
+        for line_revision in sorted(by_revision):
+            for record in by_revision[line_revision][1]:
+                if plan_id is not None and record.get("plan_id") != plan_id:
+                    continue
+                if entity is not None and record.get("entity") != entity:
+                    continue
+                if key is not None and record.get("key") != key:
+                    continue
+                selected.append(AuditEntry.model_validate(record))
+        return selected
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"

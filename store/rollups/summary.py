@@ -1,0 +1,167 @@
+"""The whole-plan summary the dashboard, command line and exports share, and its JSON form."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from store.models import Action, Kpi, MonitoringLine, Plan
+from store.money import ZERO, money_text
+from store.rollups.actions import (
+    ActionDeadline,
+    ProgressCounts,
+    RagConflict,
+    RagCounts,
+    ThemeRollup,
+    due_soon_actions,
+    overdue_actions,
+    progress_counts,
+    rag_conflicts,
+    rag_counts,
+    theme_rollups,
+)
+from store.rollups.coverage import CoverageRollup, recommendation_coverage
+from store.rollups.funding import (
+    DEFAULT_SPEND_AHEAD_POINTS,
+    AllocationSpend,
+    AllocationTotals,
+    SpendTotals,
+    SpentAndCommitted,
+    ThemeSpendProgress,
+    allocation_spend,
+    allocation_totals,
+    spend_against_progress,
+    spend_totals,
+)
+from store.rollups.kpis import KpiStatus, kpi_statuses
+from store.rollups.monitoring import MonitoringReport, budget_monitoring, monitoring_periods
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """Every roll-up of one plan on one day, computed once and shared by all the views."""
+
+    plan_id: str
+    plan_name: str
+    authority: str
+    as_of: date
+    progress: ProgressCounts
+    rag: RagCounts
+    themes: tuple[ThemeRollup, ...]
+    overdue: tuple[ActionDeadline, ...]
+    due_within_days: int
+    due_soon: tuple[ActionDeadline, ...]
+    rag_conflicts: tuple[RagConflict, ...]
+    coverage: CoverageRollup
+    allocations: AllocationTotals
+    spend: SpendTotals
+    allocation_spend: tuple[AllocationSpend, ...]
+    spend_ahead_points: Decimal
+    spend_against_progress: tuple[ThemeSpendProgress, ...]
+    monitoring_periods: tuple[str, ...]
+    monitoring: MonitoringReport | None
+    """The latest monitoring period; ``None`` when the plan has no monitoring lines."""
+    kpis: tuple[KpiStatus, ...]
+
+
+def plan_summary(
+    plan: Plan,
+    as_of: date,
+    *,
+    due_within_days: int = 30,
+    spend_ahead_points: Decimal | int = DEFAULT_SPEND_AHEAD_POINTS,
+    variance_tolerance: Decimal = ZERO,
+) -> PlanSummary:
+    """Gather every roll-up of ``plan`` as it stands on ``as_of``."""
+    return PlanSummary(
+        plan_id=plan.id,
+        plan_name=plan.name,
+        authority=plan.authority,
+        as_of=as_of,
+        progress=progress_counts(plan.actions),
+        rag=rag_counts(plan.actions),
+        themes=theme_rollups(plan),
+        overdue=overdue_actions(plan, as_of),
+        due_within_days=due_within_days,
+        due_soon=due_soon_actions(plan, as_of, due_within_days),
+        rag_conflicts=rag_conflicts(plan, as_of),
+        coverage=recommendation_coverage(plan),
+        allocations=allocation_totals(plan),
+        spend=spend_totals(plan),
+        allocation_spend=allocation_spend(plan),
+        spend_ahead_points=Decimal(spend_ahead_points),
+        spend_against_progress=spend_against_progress(plan, spend_ahead_points),
+        monitoring_periods=monitoring_periods(plan),
+        monitoring=budget_monitoring(plan, tolerance=variance_tolerance),
+        kpis=kpi_statuses(plan, as_of),
+    )
+
+
+_DERIVED_FIELDS: dict[type, tuple[str, ...]] = {
+    RagCounts: ("total",),
+    SpentAndCommitted: ("total",),
+    ActionDeadline: ("days_overdue",),
+}
+"""Properties worth writing out beside a dataclass's fields."""
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    """The parts of an action a summary reader needs; the full record lives in the plan file."""
+    return action.model_dump(
+        mode="json",
+        include={"ref", "theme", "title", "owner", "status", "rag", "progress", "due_on", "completed_on"},
+    )
+
+
+def _kpi_json(kpi: Kpi) -> dict[str, Any]:
+    return kpi.model_dump(mode="json", include={"id", "name", "unit", "polarity", "tolerance"})
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Action):
+        return _action_json(value)
+    if isinstance(value, Kpi):
+        return _kpi_json(value)
+    if isinstance(value, MonitoringLine):
+        return {**value.model_dump(mode="json"), "variance": money_text(value.variance)}
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {field.name: _to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        for name in _DERIVED_FIELDS.get(type(value), ()):
+            fields[name] = _to_json(getattr(value, name))
+        return fields
+    if isinstance(value, Mapping):
+        return {_to_json(key): _to_json(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_to_json(item) for item in value]
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+def summary_to_json(summary: PlanSummary) -> dict[str, Any]:
+    """The summary as plain JSON types, for exports and the command line.
+
+    Every ``Decimal`` becomes a string so no float ever appears: money in pounds with two
+    decimals (``"12181000.00"``), percentages with one (``"45.5"``), KPI values as entered.
+    Dates are ISO strings, enums their values; actions and KPIs are cut to their headline
+    fields, and monitoring lines gain their derived ``variance``.
+    """
+    result = _to_json(summary)
+    assert isinstance(result, dict)
+    return result
+

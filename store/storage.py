@@ -1,0 +1,224 @@
+"""A TinyDB storage that never leaves a broken file and writes once per transaction.
+
+TinyDB's own ``JSONStorage`` rewrites the file in place, so a kill mid-write leaves a
+truncated store. :class:`AtomicJSONStorage` writes a temporary file in the same folder,
+fsyncs it and ``os.replace``-s it over the original, then fsyncs the folder. Between
+:meth:`begin` and :meth:`commit` it holds TinyDB's writes in memory, so a change that
+touches several tables lands as one file write or not at all.
+
+The parsed data is cached and reused while the commit token at the head of the file is
+unchanged, so an edit at 10,000 actions does not re-parse the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from store.errors import SaveFailed, StoreUnreadable
+
+Data = dict[str, dict[str, Any]]
+TEMP_MARKER = ".tmp-"
+
+
+def temp_prefix(path: Path) -> str:
+    """Name prefix of the temporary files a save of ``path`` creates beside it."""
+    return f".{path.name}{TEMP_MARKER}"
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
+
+    The temporary file is created owner-only (0600). On any failure it is removed and
+    :class:`SaveFailed` is raised; the original file is untouched.
+    """
+    temp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise SaveFailed(path, error.strerror or str(error)) from error
+    fsync_folder(path.parent)
+
+
+def remove_stray_temp_files(path: Path) -> list[Path]:
+    """Delete temporary files left by a save that was killed; call with the lock held."""
+    removed = []
+    prefix = temp_prefix(path)
+    with contextlib.suppress(OSError):
+        for candidate in path.parent.iterdir():
+            if candidate.name.startswith(prefix):
+                with contextlib.suppress(OSError):
+                    candidate.unlink()
+                    removed.append(candidate)
+    return removed
+
+
+def parse_store_bytes(path: Path, raw: bytes) -> Data:
+    """Parse the store file, refusing anything that is not TinyDB's table layout."""
+    if not raw.strip():
+        raise StoreUnreadable(path, "the file is empty")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise StoreUnreadable(path, "the file starts with a byte-order mark; it was not written by ipt")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise StoreUnreadable(path, f"it is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise StoreUnreadable(path, f"the top level is a JSON {type(data).__name__}, not an object of tables")
+    for table_name, table in data.items():
+        if not isinstance(table, dict):
+            raise StoreUnreadable(path, f"table {table_name!r} is not an object of documents")
+        for doc_id, document in table.items():
+            if not isinstance(document, dict):
+                raise StoreUnreadable(path, f"document {doc_id} of table {table_name!r} is not an object")
+    return data
+
+
+_HEADER = re.compile(rb'^\{"meta":\{"1":\{[^{}]*"commit":"([0-9a-f]{16})"')
+
+
+def read_commit_token(path: Path) -> bytes | None:
+    """The commit token stamped at the head of the file, or None if it has none."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except FileNotFoundError:
+        return None
+    match = _HEADER.match(head)
+    return match.group(1) if match else None
+
+
+class AtomicJSONStorage(Storage):  # type: ignore[misc]
+    """TinyDB storage over one JSON file, written atomically once per transaction.
+
+    Every commit stamps a random token into the ``meta`` table, which is written first,
+    so a process can tell from the file's first bytes whether anyone else has saved since
+    it last read, without parsing the whole store.
+
+    ``path=None`` keeps everything in memory (same behaviour, no file), which lets the
+    repository's tests run against both, as TinyDB's own tests do.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._cache: Data | None = None
+        self._token: bytes | None = None
+        self._pending: Data | None = None
+        self._batching = False
+        self.writes = 0
+        """Files written so far (for tests and benchmarks)."""
+        self.parses = 0
+        """Times the whole file was parsed (for tests and benchmarks)."""
+
+    def exists(self) -> bool:
+        return self.path is None or self.path.exists()
+
+    def load(self) -> Data:
+        """The committed data, re-read from disk only when another process replaced it."""
+        if self.path is None:
+            if self._cache is None:
+                self._cache = {}
+            return self._cache
+        token = read_commit_token(self.path)
+        if self._cache is not None and token is not None and token == self._token:
+            return self._cache
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            self._cache, self._token = {}, None
+            return self._cache
+        except OSError as error:
+            raise StoreUnreadable(self.path, error.strerror or str(error)) from None
+        self._cache = parse_store_bytes(self.path, raw)
+        header = _HEADER.match(raw[:512])
+        self._token = header.group(1) if header else None
+        self.parses += 1
+        return self._cache
+
+    def forget(self) -> None:
+        """Drop the cache so the next read comes from disk."""
+        self._cache, self._token = None, None
+
+    # TinyDB's interface -------------------------------------------------------------
+
+    def read(self) -> Data | None:
+        if self._pending is not None:
+            return self._pending
+        data = self.load()
+        if self._batching:
+            # TinyDB mutates documents in place. A file-backed cache is simply dropped on
+            # rollback; the memory store has no file to fall back on, so it works on a copy.
+            self._pending = orjson.loads(orjson.dumps(data)) if self.path is None else data
+            return self._pending
+        return data or None
+
+    def write(self, data: Data) -> None:
+        if not self._batching:
+            raise RuntimeError("the store is written only inside a repository transaction")
+        self._pending = data
+
+    def close(self) -> None:
+        self.forget()
+
+    # Transactions -------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._batching = True
+        self._pending = None
+
+    def rollback(self) -> None:
+        self._batching = False
+        self._pending = None
+        if self.path is not None:
+            self.forget()
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        """Write the pending data, with ``meta`` first, as one atomic file replacement."""
+        pending, self._pending, self._batching = self._pending, None, False
+        if pending is None:
+            pending = self.load() if self.path is not None else {}
+        token = secrets.token_hex(8)
+        stamped = {**meta, "commit": token}
+        ordered: Data = {"meta": {"1": stamped}}
+        ordered.update((name, table) for name, table in pending.items() if name != "meta")
+        if self.path is not None:
+            try:
+                write_atomically(self.path, orjson.dumps(ordered))
+            except BaseException:
+                self.forget()
+                raise
+            self._token = token.encode()
+        self._cache = ordered
+        self.writes += 1
