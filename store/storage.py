@@ -209,7 +209,7 @@ class AtomicJSONStorage(Storage):  # type: ignore[misc]
         pending, self._pending, self._batching = self._pending, None, False
         if pending is None:
             pending = self.load() if self.path is not None else {}
-        token = secrets.token_hex(8)
+        token = str(meta.get("commit") or secrets.token_hex(8))
         stamped = {**meta, "commit": token}
         ordered: Data = {"meta": {"1": stamped}}
         ordered.update((name, table) for name, table in pending.items() if name != "meta")

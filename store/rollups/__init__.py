@@ -28,7 +28,12 @@ from store.rollups.actions import (
     rag_counts,
     theme_rollups,
 )
-from store.rollups.coverage import CoverageRollup, CoverageState, RecommendationCoverage, recommendation_coverage
+from store.rollups.coverage import (
+    CoverageRollup,
+    CoverageState,
+    RecommendationCoverage,
+    recommendation_coverage,
+)
 from store.rollups.funding import (
     DEFAULT_SPEND_AHEAD_POINTS,
     AllocationSpend,
@@ -103,4 +108,5 @@ __all__ = [
     "spend_against_progress",
     "spend_totals",
     "summary_to_json",
+    "theme_rollups",
 ]

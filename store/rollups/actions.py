@@ -146,7 +146,7 @@ def theme_rollups(plan: Plan) -> tuple[ThemeRollup, ...]:
     return tuple(rollups)
 
 
-def open_due_on(action: Action) -> date | None:
+def _open_due_on(action: Action) -> date | None:
     """The due date of an action that is still open; ``None`` once complete or cancelled."""
     return None if action.status in CLOSED_STATUSES else action.due_on
 
@@ -164,7 +164,7 @@ def overdue_actions(plan: Plan, as_of: date) -> tuple[ActionDeadline, ...]:
     return _by_due_date(
         _deadline(action, due_on, as_of)
         for action in plan.actions
-        if (due_on := open_due_on(action)) is not None and due_on < as_of
+        if (due_on := _open_due_on(action)) is not None and due_on < as_of
     )
 
 
@@ -176,7 +176,7 @@ def due_soon_actions(plan: Plan, as_of: date, within_days: int = 30) -> tuple[Ac
     return _by_due_date(
         _deadline(action, due_on, as_of)
         for action in plan.actions
-        if (due_on := open_due_on(action)) is not None and as_of <= due_on <= last_day
+        if (due_on := _open_due_on(action)) is not None and as_of <= due_on <= last_day
     )
 
 
@@ -186,7 +186,7 @@ def _conflicts_of(action: Action, as_of: date) -> list[RagConflict]:
     def flag(kind: RagConflictKind, reason: str) -> None:
         found.append(RagConflict(action=action, kind=kind, reason=reason))
 
-    due_on = open_due_on(action)
+    due_on = _open_due_on(action)
     if action.rag is Rag.GREEN and due_on is not None and due_on < as_of:
         days = (as_of - due_on).days
         flag(

@@ -164,4 +164,3 @@ def summary_to_json(summary: PlanSummary) -> dict[str, Any]:
     result = _to_json(summary)
     assert isinstance(result, dict)
     return result
-

@@ -1,0 +1,34 @@
+"""store/ never imports the UI: checked at run time in a clean interpreter.
+
+import-linter checks the same statically in `make check`; this catches imports made at
+run time (inside functions) that a static check can miss.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+STORE_MODULES = sorted(
+    "store." + ".".join(path.relative_to(ROOT / "store").with_suffix("").parts)
+    for path in (ROOT / "store").rglob("*.py")
+    if path.name != "__init__.py"
+)
+
+
+def test_store_modules_do_not_pull_in_textual_or_tui() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {STORE_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'tui'})\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "", f"store/ imports {result.stdout.strip()}"
+
+
+def test_the_store_modules_were_found() -> None:
+    assert {"store.repository", "store.models", "store.storage"} <= set(STORE_MODULES)

@@ -1,0 +1,83 @@
+"""How roll-up values look, shared by the Rich summary, the Textual screens and exports.
+
+Colour is never the only signal: every RAG and status carries a symbol and a word, so a
+colour-blind reader or a black-and-white print loses nothing. User text is always wrapped
+in :class:`rich.text.Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+
+from store.models import Rag
+from store.money import format_pounds, format_thousands
+
+RAG_SYMBOL = {Rag.RED: "✖", Rag.AMBER: "▲", Rag.GREEN: "●", Rag.BLUE: "✔"}
+RAG_STYLE = {Rag.RED: "bold red", Rag.AMBER: "bold yellow", Rag.GREEN: "bold green", Rag.BLUE: "bold blue"}
+
+KPI_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "no_target": "dim", "no_data": "dim"}
+KPI_SYMBOL = {"green": "●", "amber": "▲", "red": "✖", "no_target": "○", "no_data": "·"}
+DIRECTION_SYMBOL = {"improving": "↑ better", "worsening": "↓ worse", "steady": "→ steady"}
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def literal(text: str, style: str = "") -> Text:
+    """User text exactly as typed: ``[bold]`` stays the six characters it is."""
+    return Text(text, style=style)
+
+
+def rag_text(rag: Rag | None, *, short: bool = False) -> Text:
+    if rag is None:
+        return Text("– none" if not short else "–", style="dim")
+    label = rag.label if not short else rag.label[0]
+    return Text(f"{RAG_SYMBOL[rag]} {label}", style=RAG_STYLE[rag])
+
+
+def kpi_rating_text(rating: str) -> Text:
+    label = rating.replace("_", " ").capitalize()
+    return Text(f"{KPI_SYMBOL.get(rating, '?')} {label}", style=KPI_STYLE.get(rating, ""))
+
+
+def progress_bar(percent: Decimal | int | None, width: int = 20) -> Text:
+    """``███████░░░ 70%`` in text, so it survives copy-paste and printing."""
+    if percent is None:
+        return Text("░" * width + "   –", style="dim")
+    value = max(Decimal(0), min(Decimal(100), Decimal(percent)))
+    filled = int((value * width / 100).to_integral_value())
+    bar = Text("█" * filled, style="green" if value >= 100 else "cyan")
+    bar.append("░" * (width - filled), style="dim")
+    bar.append(f" {value:>3.0f}%")
+    return bar
+
+
+def sparkline(values: list[Decimal]) -> str:
+    """A tiny trend line: ``▂▃▅▇`` (empty for fewer than two values)."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    if span == 0:
+        return SPARK_BARS[3] * len(values)
+    return "".join(SPARK_BARS[int((value - low) / span * (len(SPARK_BARS) - 1))] for value in values)
+
+
+def thousands(amount: Decimal) -> Text:
+    """£000 with bracketed negatives, red when negative."""
+    return Text(format_thousands(amount), style="red" if amount < 0 else "")
+
+
+def pounds(amount: Decimal) -> Text:
+    return Text(format_pounds(amount), style="red" if amount < 0 else "")
+
+
+def variance_text(variance: Decimal) -> Text:
+    """A monitoring variance in £000: overspend red, underspend green."""
+    style = "bold red" if variance > 0 else "green" if variance < 0 else ""
+    return Text(format_thousands(variance), style=style)
+
+
+def percent_text(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"
