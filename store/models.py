@@ -313,7 +313,7 @@ _MONITORING_PERIOD = re.compile(r"^Month ([1-9]|1[0-2]) (\d{4}/\d{2})$")
 
 def _check_monitoring_period(value: Any) -> Any:
     if not isinstance(value, str) or not _MONITORING_PERIOD.match(value.strip()):
-        raise ValueError(f"{value!r} is not a monitoring period; write it like \"Month 3 2019/20\"")
+        raise ValueError(f'{value!r} is not a monitoring period; write it like "Month 3 2019/20"')
     from store.money import parse_financial_year
 
     parse_financial_year(value.strip().rsplit(" ", 1)[1])

@@ -29,7 +29,7 @@ def parse_money(value: Any) -> Decimal:
         raise ValueError("money must be an amount, not true/false")
     if isinstance(value, float):
         raise ValueError(
-            f"money must be written as a string such as \"{value:.2f}\", not a float "
+            f'money must be written as a string such as "{value:.2f}", not a float '
             "(floats cannot hold pence exactly)"
         )
     if isinstance(value, int):
@@ -94,10 +94,10 @@ _FY_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 def parse_financial_year(value: Any) -> str:
     """Check a financial year label such as ``"2019/20"`` (consecutive years)."""
     if not isinstance(value, str):
-        raise ValueError(f"a financial year is written like \"2019/20\", not {value!r}")
+        raise ValueError(f'a financial year is written like "2019/20", not {value!r}')
     match = _FY_PATTERN.match(value.strip())
     if match is None:
-        raise ValueError(f"{value!r} is not a financial year; write it like \"2019/20\"")
+        raise ValueError(f'{value!r} is not a financial year; write it like "2019/20"')
     start, end = int(match.group(1)), int(match.group(2))
     if (start + 1) % 100 != end:
         raise ValueError(

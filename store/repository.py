@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 import filelock
 from pydantic import BaseModel, ValidationError
@@ -56,6 +56,8 @@ from store.models import (
 )
 from store.storage import AtomicJSONStorage, Data, remove_stray_temp_files
 from store.validation import describe_errors
+
+M = TypeVar("M", bound=BaseModel)
 
 Entity = Theme | Recommendation | Action | Allocation | SpendEntry | MonitoringLine | Kpi
 
@@ -119,8 +121,6 @@ class _Transaction:
 
 class Repository:
     """Plans in one store file (or in memory when ``path`` is None)."""
-
-    UNCHECKED: ClassVar[None] = None
 
     def __init__(
         self,
@@ -239,9 +239,9 @@ class Repository:
             return None
         return max(self._plans.values(), key=lambda plan: (plan.starts_on, plan.id)).id
 
-    def audit(self, plan_id: str | None = None, entity: str | None = None, key: str | None = None) -> list[
-        AuditEntry
-    ]:
+    def audit(
+        self, plan_id: str | None = None, entity: str | None = None, key: str | None = None
+    ) -> list[AuditEntry]:
         """Committed audit entries, oldest first."""
         return self.journal.entries(
             revision=self.revision, token=self.token, plan_id=plan_id, entity=entity, key=key
@@ -296,9 +296,7 @@ class Repository:
                 for entry in txn.audit:
                     entry.revision = revision
                 self.journal.append(txn.audit, revision=revision, token=token)
-                self.storage.commit(
-                    {"schema_version": SCHEMA_VERSION, "revision": revision, "commit": token}
-                )
+                self.storage.commit({"schema_version": SCHEMA_VERSION, "revision": revision, "commit": token})
             except BaseException:
                 self.storage.rollback()
                 raise
@@ -405,8 +403,15 @@ class Repository:
                 table.update(new_doc, doc_ids=[found.doc_id])
             txn.changed(plan_id, kind, key, entity)
 
-    def delete(self, plan_id: str, entity_type: type[BaseModel], key: Any, *, by: str,
-               base_revision: int | None = None) -> None:
+    def delete(
+        self,
+        plan_id: str,
+        entity_type: type[BaseModel],
+        key: Any,
+        *,
+        by: str,
+        base_revision: int | None = None,
+    ) -> None:
         """Remove one entity; refused while other entities still refer to it."""
         kind = KINDS[entity_type]
         with self.transaction(by=by, base_revision=base_revision) as txn:
@@ -490,8 +495,14 @@ class Repository:
         self, txn: _Transaction, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any
     ) -> AuditEntry:
         return AuditEntry(
-            at=txn.at, by=txn.by, plan_id=plan_id, entity=entity, key=str(key),
-            field=field_name, old=old, new=new,
+            at=txn.at,
+            by=txn.by,
+            plan_id=plan_id,
+            entity=entity,
+            key=str(key),
+            field=field_name,
+            old=old,
+            new=new,
         )
 
     def _audit_diff(
@@ -510,7 +521,7 @@ class Repository:
             txn.audit.append(self._entry(txn, plan_id, entity, key, name, before, after))
 
     @staticmethod
-    def _validated(model: type[Any], raw: Mapping[str, Any], where: str) -> Any:
+    def _validated(model: type[M], raw: Mapping[str, Any], where: str) -> M:
         try:
             return model.model_validate(dict(raw))
         except ValidationError as error:

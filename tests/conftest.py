@@ -47,19 +47,34 @@ def make_plan(plan_id: str = "test-plan", actions: int = 3) -> Plan:
         ],
         allocations=[
             Allocation(
-                id="A1", source="growth_bid", category="investment", financial_year="2019/20",
-                amount="1000000.00", theme="WF",
+                id="A1",
+                source="growth_bid",
+                category="investment",
+                financial_year="2019/20",
+                amount="1000000.00",
+                theme="WF",
             )
         ],
         spend=[SpendEntry(id="S1", allocation="A1", financial_year="2019/20", period=3, amount="250000.50")],
         monitoring=[
-            MonitoringLine(id="M1", period="Month 3 2019/20", service_area="Fieldwork", budget="9500000",
-                           forecast="10045000", use_of_reserves="-279000", reason="Staffing")
+            MonitoringLine(
+                id="M1",
+                period="Month 3 2019/20",
+                service_area="Fieldwork",
+                budget="9500000",
+                forecast="10045000",
+                use_of_reserves="-279000",
+                reason="Staffing",
+            )
         ],
         kpis=[
-            Kpi(id="K1", name="Agency social workers", polarity="lower_is_better",
+            Kpi(
+                id="K1",
+                name="Agency social workers",
+                polarity="lower_is_better",
                 readings=[Reading(on=date(2019, 2, 1), value=74), Reading(on=date(2019, 8, 1), value=35)],
-                targets=[Target(financial_year="2019/20", value=30)])
+                targets=[Target(financial_year="2019/20", value=30)],
+            )
         ],
     )
 

@@ -32,8 +32,22 @@ def _updates_forever(store: str, write_fd: int) -> None:
     while True:
         n += 1
         os.write(write_fd, f"s{n}\n".encode())
-        main(["--db", store, "--by", "worker", "update", "WF-01", "--progress", str(n % 101),
-              "--note", f"note {n}", "--on", "2019-10-03"])
+        main(
+            [
+                "--db",
+                store,
+                "--by",
+                "worker",
+                "update",
+                "WF-01",
+                "--progress",
+                str(n % 101),
+                "--note",
+                f"note {n}",
+                "--on",
+                "2019-10-03",
+            ]
+        )
         os.write(write_fd, f"d{n}\n".encode())
 
 
@@ -74,14 +88,19 @@ def _kill_during_saves(store: Path, kills: int, seed: int) -> tuple[int, int]:
             mid_update += 1
             in_flight = f"note {started[-1][1:]}"
             last_done = f"note {done[-1][1:]}" if done else None
-            expected = {last_done if last_done else (before.updates[-1].text if before.updates else None),
-                        in_flight}
+            expected = {
+                last_done if last_done else (before.updates[-1].text if before.updates else None),
+                in_flight,
+            }
             assert (notes[-1] if notes else None) in expected
         elif done:
             assert notes[-1] == f"note {done[-1][1:]}"
         # the audit trail agrees with the store: one updates entry per note, no orphans
-        audit_notes = [e.new["text"] for e in Repository(store).audit("test-plan", "action", "WF-01")
-                       if e.field == "updates"]
+        audit_notes = [
+            e.new["text"]
+            for e in Repository(store).audit("test-plan", "action", "WF-01")
+            if e.field == "updates"
+        ]
         assert audit_notes == notes
     return mid_update, kills
 
@@ -98,8 +117,20 @@ def _note_writer(store: str, worker: int, count: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     for n in range(count):
-        code = main(["--db", store, "--by", f"worker{worker}", "update", f"WF-0{1 + n % 3}",
-                     "--note", f"w{worker} n{n}", "--on", "2019-10-03"])
+        code = main(
+            [
+                "--db",
+                store,
+                "--by",
+                f"worker{worker}",
+                "update",
+                f"WF-0{1 + n % 3}",
+                "--note",
+                f"w{worker} n{n}",
+                "--on",
+                "2019-10-03",
+            ]
+        )
         if code != 0:
             os._exit(10 + code)
     os._exit(0)
@@ -143,7 +174,7 @@ def test_a_killed_lock_holder_does_not_block_the_next_save(tmp_path: Path) -> No
     holder.start()
     assert os.read(read_fd, 16) == b"locked\n"
     blocked = Repository(store, lock_timeout=0.3)
-    with pytest.raises(Exception, match="did not finish within 0.3s"):
+    with pytest.raises(Exception, match=r"did not finish within 0\.3s"):
         blocked.update_action("test-plan", "WF-01", {"progress": 1}, by="pm", on=date(2019, 10, 3))
     os.kill(holder.pid, signal.SIGKILL)  # type: ignore[arg-type]
     holder.join()

@@ -26,7 +26,9 @@ def test_store_modules_do_not_pull_in_textual_or_tui() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'tui'})\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert result.stdout.strip() == "", f"store/ imports {result.stdout.strip()}"
 
 

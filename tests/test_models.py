@@ -129,8 +129,9 @@ def test_money_accepts_exact_forms() -> None:
 
 
 def test_money_is_stored_as_a_string_without_float() -> None:
-    allocation = Allocation(id="A", source="grant", category="investment", financial_year="2019/20",
-                            amount="0.10")
+    allocation = Allocation(
+        id="A", source="grant", category="investment", financial_year="2019/20", amount="0.10"
+    )
     dumped = allocation.model_dump(mode="json")
     assert dumped["amount"] == "0.10"
     assert isinstance(dumped["amount"], str)
@@ -139,8 +140,9 @@ def test_money_is_stored_as_a_string_without_float() -> None:
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_money_round_trips_every_penny(pence: int) -> None:
     amount = Decimal(pence) / 100
-    allocation = Allocation(id="A", source="grant", category="other", financial_year="2020/21",
-                            amount=f"{amount:.2f}")
+    allocation = Allocation(
+        id="A", source="grant", category="other", financial_year="2020/21", amount=f"{amount:.2f}"
+    )
     again = Allocation.model_validate_json(allocation.model_dump_json())
     assert again.amount == amount
 
@@ -165,8 +167,14 @@ def test_financial_year_of(day: date, year: str) -> None:
 
 
 def test_variance_is_computed_not_typed() -> None:
-    line = MonitoringLine(id="M", period="Month 3 2019/20", service_area="Fieldwork", budget="9500",
-                          forecast="10045", use_of_reserves="(279)")
+    line = MonitoringLine(
+        id="M",
+        period="Month 3 2019/20",
+        service_area="Fieldwork",
+        budget="9500",
+        forecast="10045",
+        use_of_reserves="(279)",
+    )
     assert line.variance == Decimal("266.00")
     assert "variance" not in line.model_dump()
     with pytest.raises(ValidationError, match="variance"):
@@ -182,8 +190,12 @@ def test_monitoring_period_is_checked() -> None:
 
 def test_kpi_targets_one_per_year_and_tolerance_not_negative() -> None:
     with pytest.raises(ValidationError, match="two targets for 2021/22"):
-        Kpi(id="K", name="k", polarity="lower is better",
-            targets=[{"financial_year": "2021/22", "value": 1}, {"financial_year": "2021/22", "value": 2}])
+        Kpi(
+            id="K",
+            name="k",
+            polarity="lower is better",
+            targets=[{"financial_year": "2021/22", "value": 1}, {"financial_year": "2021/22", "value": 2}],
+        )
     with pytest.raises(ValidationError, match="tolerance cannot be negative"):
         Kpi(id="K", name="k", polarity="higher_is_better", tolerance=-1)
 

@@ -19,7 +19,7 @@ from store.errors import (
     StoreInvalid,
     StoreUnreadable,
 )
-from store.models import Action, Recommendation, Reading, SpendEntry, Theme
+from store.models import Action, Reading, Recommendation, SpendEntry, Theme
 from store.repository import Repository, default_store_path
 from store.storage import temp_prefix
 from tests.conftest import make_plan
@@ -58,8 +58,14 @@ def test_several_plans_live_in_one_store(repo: Repository) -> None:
 
 def test_update_is_saved_and_audited(repo: Repository) -> None:
     repo.add_plan(make_plan(), by="pm")
-    action = repo.update_action("test-plan", "WF-01", {"status": "in progress", "rag": "G", "progress": 40},
-                                by="alice", on=ON, note="Recruitment campaign launched")
+    action = repo.update_action(
+        "test-plan",
+        "WF-01",
+        {"status": "in progress", "rag": "G", "progress": 40},
+        by="alice",
+        on=ON,
+        note="Recruitment campaign launched",
+    )
     assert action.progress == 40
     assert repo.plan("test-plan").action("WF-01").updates[-1].text == "Recruitment campaign launched"
     history = repo.audit("test-plan", "action", "WF-01")
@@ -74,8 +80,9 @@ def test_update_is_saved_and_audited(repo: Repository) -> None:
 
 def test_moved_due_date_is_kept_with_its_reason(repo: Repository) -> None:
     repo.add_plan(make_plan(), by="pm")
-    repo.update_action("test-plan", "WF-01", {"due_on": date(2020, 2, 1)}, by="pm", on=ON,
-                       due_reason="Recruitment slipped")
+    repo.update_action(
+        "test-plan", "WF-01", {"due_on": date(2020, 2, 1)}, by="pm", on=ON, due_reason="Recruitment slipped"
+    )
     moved = repo.plan("test-plan").action("WF-01").due_history
     assert [(m.old_due_on, m.new_due_on, m.reason) for m in moved] == [
         (date(2019, 12, 1), date(2020, 2, 1), "Recruitment slipped")
@@ -103,8 +110,12 @@ def test_reference_rules_hold_on_save(repo: Repository) -> None:
     with pytest.raises(RuleBroken, match="'ZZ' is not a theme"):
         repo.save("test-plan", Action(ref="ZZ-1", theme="ZZ", title="t"), by="pm", create=True)
     with pytest.raises(RuleBroken, match="'NOPE' is not a funding allocation"):
-        repo.save("test-plan", SpendEntry(id="S9", allocation="NOPE", financial_year="2019/20", amount="1"),
-                  by="pm", create=True)
+        repo.save(
+            "test-plan",
+            SpendEntry(id="S9", allocation="NOPE", financial_year="2019/20", amount="1"),
+            by="pm",
+            create=True,
+        )
 
 
 def test_create_refuses_a_duplicate_ref(repo: Repository) -> None:
@@ -131,8 +142,12 @@ def test_new_theme_and_recommendation(repo: Repository) -> None:
     repo.add_plan(make_plan(), by="pm")
     repo.save("test-plan", Theme(key="PA", name="Partnerships"), by="pm", create=True)
     repo.save("test-plan", Recommendation(number=4, text="Pathway plans"), by="pm", create=True)
-    repo.save("test-plan", Action(ref="PA-01", theme="PA", title="Family Connect", recommendations=[4]),
-              by="pm", create=True)
+    repo.save(
+        "test-plan",
+        Action(ref="PA-01", theme="PA", title="Family Connect", recommendations=[4]),
+        by="pm",
+        create=True,
+    )
     assert repo.plan("test-plan").action("PA-01").recommendations == [4]
 
 

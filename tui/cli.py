@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("plans", help="list the plans in the store")
 
     summary = commands.add_parser("summary", help="progress, RAG, deadlines, coverage, money and KPIs")
-    summary.add_argument("--as-of", type=parse_date, default=None, help="date to assess against (default: today)")
+    summary.add_argument(
+        "--as-of", type=parse_date, default=None, help="date to assess against (default: today)"
+    )
     summary.add_argument("--json", action="store_true", help="the same roll-ups as JSON")
 
     show = commands.add_parser("show", help="one action with its updates and history")
@@ -169,14 +171,16 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     plan = plan_file.plan
     if args.dry_run:
         console.print(
-            f"{args.file}: valid plan {plan.id!r} with {len(plan.actions)} actions; nothing written (dry run)",
+            f"{args.file}: valid plan {plan.id!r} with {len(plan.actions)} actions; "
+            "nothing written (dry run)",
             markup=False,
         )
         return EXIT_OK
     repo = _open(args)
     repo.add_plan(plan, by=_by(args))
-    console.print(f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.path}",
-                  markup=False)
+    console.print(
+        f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.path}", markup=False
+    )
     return EXIT_OK
 
 
@@ -189,14 +193,18 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
             plan_file = read_plan_file(path)
         except PlanFileError as error:
             raise CommandFailed(str(error)) from None
-        console.print(f"{path}: valid plan file ({plan_file.plan.id}, {len(plan_file.plan.actions)} actions)",
-                      markup=False)
+        console.print(
+            f"{path}: valid plan file ({plan_file.plan.id}, {len(plan_file.plan.actions)} actions)",
+            markup=False,
+        )
         return EXIT_OK
     if not path.exists():
         raise CommandFailed(f"{path}: no such file")
     repo = Repository(path)
-    console.print(f"{path}: valid store, revision {repo.revision}, plans: {', '.join(repo.plan_ids()) or 'none'}",
-                  markup=False)
+    console.print(
+        f"{path}: valid store, revision {repo.revision}, plans: {', '.join(repo.plan_ids()) or 'none'}",
+        markup=False,
+    )
     return EXIT_OK
 
 
@@ -210,8 +218,11 @@ def cmd_plans(args: argparse.Namespace, console: Console) -> int:
         plan = repo.plan(header.id)
         marker = " (default)" if header.id == default else ""
         table.add_row(
-            header.id + marker, header.name, header.authority,
-            f"{header.starts_on:%b %Y} – {header.ends_on:%b %Y}", str(len(plan.actions)),
+            header.id + marker,
+            header.name,
+            header.authority,
+            f"{header.starts_on:%b %Y} – {header.ends_on:%b %Y}",
+            str(len(plan.actions)),
         )
     console.print(table)
     return EXIT_OK
@@ -256,7 +267,10 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
 def cmd_update(args: argparse.Namespace, console: Console) -> int:
     changes: dict[str, Any] = {}
     for option, field_name in (
-        ("status", "status"), ("rag", "rag"), ("progress", "progress"), ("owner", "owner"),
+        ("status", "status"),
+        ("rag", "rag"),
+        ("progress", "progress"),
+        ("owner", "owner"),
     ):
         value = getattr(args, option)
         if value is not None:
@@ -272,8 +286,13 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
     repo = _open(args)
     plan_id = _plan_id(args, repo)
     action = repo.update_action(
-        plan_id, args.ref, changes, by=_by(args), on=args.on or date.today(),
-        note=args.note, due_reason=args.due_reason,
+        plan_id,
+        args.ref,
+        changes,
+        by=_by(args),
+        on=args.on or date.today(),
+        note=args.note,
+        due_reason=args.due_reason,
     )
     console.print(
         f"Saved {action.ref}: {action.status.label}, RAG {action.rag.label if action.rag else '-'}, "

@@ -17,7 +17,13 @@ from store.money import format_pounds, format_thousands
 RAG_SYMBOL = {Rag.RED: "✖", Rag.AMBER: "▲", Rag.GREEN: "●", Rag.BLUE: "✔"}
 RAG_STYLE = {Rag.RED: "bold red", Rag.AMBER: "bold yellow", Rag.GREEN: "bold green", Rag.BLUE: "bold blue"}
 
-KPI_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "no_target": "dim", "no_data": "dim"}
+KPI_STYLE = {
+    "green": "bold green",
+    "amber": "bold yellow",
+    "red": "bold red",
+    "no_target": "dim",
+    "no_data": "dim",
+}
 KPI_SYMBOL = {"green": "●", "amber": "▲", "red": "✖", "no_target": "○", "no_data": "·"}
 DIRECTION_SYMBOL = {"improving": "↑ better", "worsening": "↓ worse", "steady": "→ steady"}
 

@@ -7,14 +7,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from store.models import Action, AuditEntry, Plan
+from store.models import Action, AuditEntry, Plan, Rag
 from store.rollups import PlanSummary
-from store.models import Rag
 from tui.presentation import (
     DIRECTION_SYMBOL,
     kpi_rating_text,
     literal,
-    percent_text,
     progress_bar,
     rag_text,
     thousands,
@@ -60,13 +58,21 @@ def _themes_table(summary: PlanSummary) -> Table:
             literal(theme.lead),
             progress_bar(theme.progress.mean_progress, 16),
             f"{theme.progress.complete}/{theme.progress.live}",
-            str(rag.red), str(rag.amber), str(rag.green), str(rag.blue),
+            str(rag.red),
+            str(rag.amber),
+            str(rag.green),
+            str(rag.blue),
         )
     overall = summary.progress
     table.add_row(
-        Text("All themes", style="bold"), "", progress_bar(overall.mean_progress, 16),
+        Text("All themes", style="bold"),
+        "",
+        progress_bar(overall.mean_progress, 16),
         f"{overall.complete}/{overall.live}",
-        str(summary.rag.red), str(summary.rag.amber), str(summary.rag.green), str(summary.rag.blue),
+        str(summary.rag.red),
+        str(summary.rag.amber),
+        str(summary.rag.green),
+        str(summary.rag.blue),
         end_section=True,
     )
     return table
@@ -75,8 +81,12 @@ def _themes_table(summary: PlanSummary) -> Table:
 def _rag_line(summary: PlanSummary) -> Text:
     counts = summary.rag
     text = Text("RAG: ")
-    for rag, count in ((Rag.RED, counts.red), (Rag.AMBER, counts.amber), (Rag.GREEN, counts.green),
-                       (Rag.BLUE, counts.blue)):
+    for rag, count in (
+        (Rag.RED, counts.red),
+        (Rag.AMBER, counts.amber),
+        (Rag.GREEN, counts.green),
+        (Rag.BLUE, counts.blue),
+    ):
         text.append_text(rag_text(rag))
         text.append(f" {count}   ")
     text.append(f"unassessed {counts.unassessed}", style="dim")
@@ -84,8 +94,11 @@ def _rag_line(summary: PlanSummary) -> Text:
 
 
 def _deadlines_table(summary: PlanSummary) -> Table:
-    table = Table(title=f"Overdue ({len(summary.overdue)}) and due in {summary.due_within_days} days "
-                  f"({len(summary.due_soon)})", title_justify="left")
+    table = Table(
+        title=f"Overdue ({len(summary.overdue)}) and due in {summary.due_within_days} days "
+        f"({len(summary.due_soon)})",
+        title_justify="left",
+    )
     table.add_column("Ref", no_wrap=True)
     table.add_column("Action")
     table.add_column("Owner")
@@ -93,18 +106,29 @@ def _deadlines_table(summary: PlanSummary) -> Table:
     table.add_column("", no_wrap=True)
     for deadline in summary.overdue:
         action = deadline.action
-        table.add_row(literal(action.ref), literal(action.title), literal(action.owner),
-                      f"{deadline.due_on:%d %b %Y}",
-                      Text(f"{-deadline.days_to_due}d overdue", style="bold red"))
+        table.add_row(
+            literal(action.ref),
+            literal(action.title),
+            literal(action.owner),
+            f"{deadline.due_on:%d %b %Y}",
+            Text(f"{-deadline.days_to_due}d overdue", style="bold red"),
+        )
     for deadline in summary.due_soon:
         action = deadline.action
-        table.add_row(literal(action.ref), literal(action.title), literal(action.owner),
-                      f"{deadline.due_on:%d %b %Y}", Text(f"in {deadline.days_to_due}d", style="yellow"))
+        table.add_row(
+            literal(action.ref),
+            literal(action.title),
+            literal(action.owner),
+            f"{deadline.due_on:%d %b %Y}",
+            Text(f"in {deadline.days_to_due}d", style="yellow"),
+        )
     return table
 
 
 def _conflicts_table(summary: PlanSummary) -> Table:
-    table = Table(title=f"RAG that contradicts the dates ({len(summary.rag_conflicts)})", title_justify="left")
+    table = Table(
+        title=f"RAG that contradicts the dates ({len(summary.rag_conflicts)})", title_justify="left"
+    )
     table.add_column("Ref", no_wrap=True)
     table.add_column("RAG", no_wrap=True)
     table.add_column("Why it is flagged")
@@ -115,9 +139,11 @@ def _conflicts_table(summary: PlanSummary) -> Table:
 
 def _coverage_text(summary: PlanSummary) -> Text:
     coverage = summary.coverage
-    text = Text(f"Recommendations: {coverage.covered}/{coverage.total} covered, "
-                f"{coverage.actions_complete} with all actions complete, "
-                f"{coverage.impact_evidenced} with impact evidenced")
+    text = Text(
+        f"Recommendations: {coverage.covered}/{coverage.total} covered, "
+        f"{coverage.actions_complete} with all actions complete, "
+        f"{coverage.impact_evidenced} with impact evidenced"
+    )
     if coverage.uncovered_numbers:
         text.append("   uncovered: ", style="bold")
         text.append(", ".join(str(n) for n in coverage.uncovered_numbers), style="bold red")
@@ -133,13 +159,18 @@ def _funding_table(summary: PlanSummary) -> Table:
     for year, allocated in summary.allocations.by_financial_year.items():
         spent = summary.spend.by_financial_year.get(year)
         table.add_row(
-            year, thousands(allocated),
+            year,
+            thousands(allocated),
             thousands(spent.actual) if spent else Text("-"),
             thousands(spent.committed) if spent else Text("-"),
         )
-    table.add_row(Text("Total", style="bold"), thousands(summary.allocations.total),
-                  thousands(summary.spend.total.actual), thousands(summary.spend.total.committed),
-                  end_section=True)
+    table.add_row(
+        Text("Total", style="bold"),
+        thousands(summary.allocations.total),
+        thousands(summary.spend.total.actual),
+        thousands(summary.spend.total.committed),
+        end_section=True,
+    )
     return table
 
 
@@ -149,15 +180,29 @@ def _monitoring_table(summary: PlanSummary) -> Table | None:
         return None
     table = Table(title=f"Budget monitoring, {report.period} (£000)", title_justify="left")
     for column in ("Service area", "Budget", "Forecast", "Reserves", "Variance", "Reason"):
-        table.add_column(column, justify="right" if column in {"Budget", "Forecast", "Reserves", "Variance"}
-                         else "left")
+        table.add_column(
+            column, justify="right" if column in {"Budget", "Forecast", "Reserves", "Variance"} else "left"
+        )
     for line in report.lines:
         name = literal(f"{line.group} · {line.service_area}" if line.group else line.service_area)
-        table.add_row(name, thousands(line.budget), thousands(line.forecast), thousands(line.use_of_reserves),
-                      variance_text(line.variance), literal(line.reason))
+        table.add_row(
+            name,
+            thousands(line.budget),
+            thousands(line.forecast),
+            thousands(line.use_of_reserves),
+            variance_text(line.variance),
+            literal(line.reason),
+        )
     totals = report.totals
-    table.add_row(Text("Total", style="bold"), thousands(totals.budget), thousands(totals.forecast),
-                  thousands(totals.use_of_reserves), variance_text(totals.variance), "", end_section=True)
+    table.add_row(
+        Text("Total", style="bold"),
+        thousands(totals.budget),
+        thousands(totals.forecast),
+        thousands(totals.use_of_reserves),
+        variance_text(totals.variance),
+        "",
+        end_section=True,
+    )
     return table
 
 
@@ -172,8 +217,14 @@ def _kpi_table(summary: PlanSummary) -> Table:
             latest += f" ({status.latest.label})"
         target = f"{status.target.value:f} ({status.target.financial_year})" if status.target else "–"
         direction = DIRECTION_SYMBOL.get(status.direction.value, "") if status.direction else "–"
-        table.add_row(literal(kpi.name), kpi.polarity.label, literal(latest), target,
-                      kpi_rating_text(status.rating.value), direction)
+        table.add_row(
+            literal(kpi.name),
+            kpi.polarity.label,
+            literal(latest),
+            target,
+            kpi_rating_text(status.rating.value),
+            direction,
+        )
     return table
 
 
@@ -227,19 +278,30 @@ def render_action(console: Console, plan: Plan, action: Action, history: list[Au
     if action.updates:
         updates = Table("Date", "Author", "RAG", "Update", title="Updates", title_justify="left")
         for update in action.updates:
-            updates.add_row(f"{update.on:%d %b %Y}", literal(update.author), rag_text(update.rag),
-                            literal(update.text))
+            updates.add_row(
+                f"{update.on:%d %b %Y}", literal(update.author), rag_text(update.rag), literal(update.text)
+            )
         console.print(updates)
     if action.due_history:
         moves = Table("Date", "By", "From", "To", "Reason", title="Due date changes", title_justify="left")
         for move in action.due_history:
-            moves.add_row(f"{move.on:%d %b %Y}", literal(move.by), f"{move.old_due_on:%d %b %Y}",
-                          f"{move.new_due_on:%d %b %Y}", literal(move.reason))
+            moves.add_row(
+                f"{move.on:%d %b %Y}",
+                literal(move.by),
+                f"{move.old_due_on:%d %b %Y}",
+                f"{move.new_due_on:%d %b %Y}",
+                literal(move.reason),
+            )
         console.print(moves)
     audit = Table("When", "Who", "Field", "From", "To", title="History", title_justify="left")
     for entry in history:
-        audit.add_row(f"{entry.at:%Y-%m-%d %H:%M}", literal(entry.by), literal(entry.field),
-                      literal(_short(entry.old)), literal(_short(entry.new)))
+        audit.add_row(
+            f"{entry.at:%Y-%m-%d %H:%M}",
+            literal(entry.by),
+            literal(entry.field),
+            literal(_short(entry.old)),
+            literal(_short(entry.new)),
+        )
     console.print(audit if history else Text("No recorded changes yet.", style="dim"))
 
 
