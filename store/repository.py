@@ -136,7 +136,7 @@ class Repository:
         self.journal = AuditJournal(journal_path(path) if path else None)
         self._thread_lock = threading.RLock()
         self._file_lock = (
-            filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=lock_timeout)
+            filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=lock_timeout, mode=0o600)
             if path
             else None
         )

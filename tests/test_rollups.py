@@ -754,7 +754,7 @@ def _walk(value: Any) -> list[Any]:
 def test_summary_json_uses_plain_types_and_exact_strings() -> None:
     data = summary_to_json(plan_summary(busy_plan(), AS_OF))
     assert json.loads(json.dumps(data)) == data
-    assert not any(isinstance(leaf, float) for leaf in _walk(data))
+    assert {type(leaf) for leaf in _walk(data)} <= {str, int, bool, type(None)}  # no floats, no enums
     assert data["as_of"] == "2019-10-15"
     assert data["allocations"]["total"] == "13940.00"
     assert data["allocations"]["by_source"]["base_budget_uplift"] == "12425.00"
@@ -988,11 +988,17 @@ def test_oldham_base_budget_uplift_reproduces_the_investment_table(oldham: Plan)
 
 def test_oldham_totals_by_source_add_up_to_the_grand_total(oldham: Plan) -> None:
     totals = allocation_totals(oldham)
-    assert totals.by_source[FundingSource.BASE_BUDGET_UPLIFT] == pounds(12_181_000)
-    assert FundingSource.RESERVES in totals.by_source
-    assert FundingKind.CAPITAL in totals.by_kind
-    assert sum(totals.by_source.values(), Decimal(0)) == totals.total
-    assert totals.total > pounds(12_181_000)
+    assert totals.by_source == {
+        FundingSource.BASE_BUDGET_UPLIFT: pounds(12_181_000),
+        FundingSource.RESERVES: pounds(2_423_000),  # Phase 1 £924k, Phase 2 £499k, £1,000k contingency
+        FundingSource.OTHER: pounds(591_000),  # the capital for the move to Metropolitan Place
+    }
+    assert totals.by_kind[FundingKind.CAPITAL] == pounds(591_000)
+    assert totals.total == pounds(15_195_000)
+    assert sum(totals.by_financial_year.values(), Decimal(0)) == totals.total
+    assert allocation_totals(oldham, source=FundingSource.RESERVES, financial_year="2018/19").total == pounds(
+        1_423_000
+    )
 
 
 def test_oldham_month_3_monitoring_totals(oldham: Plan) -> None:
@@ -1002,6 +1008,13 @@ def test_oldham_month_3_monitoring_totals(oldham: Plan) -> None:
     assert report.totals.forecast == pounds(36_407_000)
     assert report.totals.use_of_reserves == pounds(-279_000)
     assert report.totals.variance == pounds(471_000)
+    (children_in_care,) = report.groups
+    assert children_in_care.name == "Children in Care"
+    assert (children_in_care.totals.budget, children_in_care.totals.forecast) == (
+        pounds(24_681_000),
+        pounds(24_886_000),
+    )
+    assert children_in_care.totals.variance == pounds(205_000)
 
 
 def test_oldham_summary_serialises(oldham: Plan) -> None:

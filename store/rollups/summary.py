@@ -125,10 +125,10 @@ def _kpi_json(kpi: Kpi) -> dict[str, Any]:
 
 
 def _to_json(value: Any) -> Any:
+    if isinstance(value, Enum):  # before str: a StrEnum is a str but not a plain one
+        return value.value
     if value is None or isinstance(value, bool | int | str):
         return value
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, date):
