@@ -192,7 +192,8 @@ class Governance(Model):
     board: Name
     """The board that reviews the plan, e.g. "Children's Change Board"."""
     chair: str = ""
-    cadence: str = "monthly"
+    cadence: str = ""
+    """How often the board meets, e.g. "monthly"; empty where the source does not say."""
 
 
 class ImpactSignOff(Model):
