@@ -54,6 +54,7 @@ from store.models import (
     SpendEntry,
     Theme,
 )
+from store.snapshots import SnapshotHeader, SnapshotStore
 from store.storage import AtomicJSONStorage, Data, remove_stray_temp_files
 from store.validation import describe_errors
 
@@ -140,6 +141,8 @@ class Repository:
             if path
             else None
         )
+        self.snapshots = SnapshotStore(path, lock_timeout=lock_timeout)
+        """Frozen, labelled copies of plans, kept beside the store so they never slow an edit."""
         self.revision = 0
         """The revision this object last loaded; edits based on it are checked against the file."""
         self.token: str | None = None
@@ -325,6 +328,11 @@ class Repository:
         else:
             items[position] = model
         self._plans[plan_id] = plan.model_copy(update={kind.table: items})
+
+    def take_snapshot(self, plan_id: str, *, label: str, as_of: date, by: str) -> SnapshotHeader:
+        """Freeze the latest saved state of a plan, so the plan and its revision always match."""
+        self.reload_if_changed()
+        return self.snapshots.take(self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision)
 
     # Whole plans -----------------------------------------------------------------------
 

@@ -120,7 +120,7 @@ def read_commit_token(path: Path) -> bytes | None:
     return match.group(1) if match else None
 
 
-class AtomicJSONStorage(Storage):  # type: ignore[misc]
+class AtomicJSONStorage(Storage):
     """TinyDB storage over one JSON file, written atomically once per transaction.
 
     Every commit stamps a random token into the ``meta`` table, which is written first,

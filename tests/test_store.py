@@ -323,3 +323,13 @@ def test_edits_do_not_reparse_an_unchanged_store(store_path: Path) -> None:
     Repository(store_path).update_action("test-plan", "WF-01", {"progress": 99}, by="x", on=ON)
     repo.update_action("test-plan", "WF-02", {"progress": 1}, by="pm", on=ON)
     assert repo.storage.parses == parses + 1
+
+
+def test_take_snapshot_freezes_the_saved_state_with_its_revision(repo: Repository) -> None:
+    repo.add_plan(make_plan(), by="pm")
+    repo.update_action("test-plan", "WF-01", {"progress": 30}, by="pm", on=ON)
+    header = repo.take_snapshot("test-plan", label="Change Board — October 2019", as_of=ON, by="chair")
+    repo.update_action("test-plan", "WF-01", {"progress": 90}, by="pm", on=ON)
+    frozen = repo.snapshots.get(header.id)
+    assert (header.revision, frozen.plan.action("WF-01").progress) == (2, 30)
+    assert repo.plan("test-plan").action("WF-01").progress == 90
