@@ -1,0 +1,496 @@
+"""Pilot tests of the tracker: navigation, filtering, editing, conflicts, polling, safety.
+
+Every app starts on a copy of a small plan in ``tmp_path`` with a fixed ``as_of`` and
+polling off; assertions look at the app's state and at what a fresh Repository reads back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Button, Input, Select, Static
+
+from store.models import Action, Plan, PlanFile, Status
+from store.repository import Repository
+from tests.conftest import make_plan
+from tui.app import IptApp, make_app
+from tui.screens.action_form import ActionFormScreen
+from tui.screens.actions import ActionsScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.funding import FundingScreen
+from tui.screens.help import HelpScreen
+from tui.screens.recommendations import RecommendationsScreen
+from tui.screens.samples import SamplesScreen
+from tui.screens.scorecard import ScorecardScreen
+from tui.settings import LIGHT_THEME, load_settings
+from tui.widgets.action_table import ActionTable
+
+AS_OF = date(2019, 12, 2)
+SIZE = (100, 32)
+MARKUP = "[bold]x[/] [@click=app.quit]"
+
+
+def store_with(path: Path, plan: Plan) -> Path:
+    Repository(path).add_plan(plan, by="setup")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return store_with(tmp_path / "plans.json", make_plan(actions=6))
+
+
+def app_on(path: Path, tmp_path: Path | None = None) -> IptApp:
+    settings = (tmp_path or path.parent) / "settings.json"
+    return make_app(path, as_of=AS_OF, by="tester", poll_seconds=0, settings_path=settings)
+
+
+async def settle(app: IptApp, pilot: Pilot[None]) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def top(app: IptApp) -> Screen[Any]:
+    """The screen on top, typed loosely so one test can check it several times."""
+    return app.screen
+
+
+def table_refs(app: IptApp) -> list[str]:
+    return [action.ref for action in app.screen.query_one(ActionTable).actions]
+
+
+async def open_form(app: IptApp, pilot: Pilot[None], ref: str) -> ActionFormScreen:
+    await app.open_action(ref)
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ActionFormScreen)
+    return screen
+
+
+def set_input(screen: ActionFormScreen, name: str, value: str) -> None:
+    screen.query_one(f"#field-{name}", Input).value = value
+
+
+def problem(screen: ActionFormScreen, name: str) -> str:
+    label = screen.query_one(f"#problem-{name}", Static)
+    return str(label.render()) if label.display else ""
+
+
+async def test_number_keys_switch_sections(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        for key, kind in (("2", ActionsScreen), ("3", RecommendationsScreen), ("4", FundingScreen),
+                          ("5", ScorecardScreen), ("1", DashboardScreen)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, kind), key
+        assert app.plan_id == "test-plan"
+
+
+async def test_filter_bar_narrows_the_actions(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert table_refs(app) == [f"WF-{n:02d}" for n in range(1, 7)]
+        await pilot.press("slash", *"theme:wf overdue")
+        await pilot.pause()
+        assert table_refs(app) == ["WF-01"]
+        app.screen.query_one("#filter-input", Input).value = "rec:1"
+        await pilot.pause()
+        assert table_refs(app) == ["WF-02", "WF-04", "WF-06"]
+        app.screen.query_one("#filter-input", Input).value = "status:nonsense"
+        await pilot.pause()
+        assert "not a status" in str(app.screen.query_one("#filter-problems", Static).render())
+
+
+async def test_column_sort_reverses(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.screen.query_one(ActionTable).sort_by("due")
+        app.screen.query_one(ActionTable).sort_by("due")
+        await pilot.pause()
+        assert table_refs(app)[0] == "WF-06"
+
+
+async def test_edit_and_ctrl_s_lands_on_disk_and_in_the_audit(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = await open_form(app, pilot, "WF-01")
+        set_input(form, "owner", "Jo Bloggs")
+        set_input(form, "progress", "40")
+        form.query_one("#field-status", Select).value = Status.IN_PROGRESS.value
+        set_input(form, "note", "Recruitment campaign launched")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+    fresh = Repository(store)
+    action = fresh.plan("test-plan").action("WF-01")
+    assert (action.owner, action.progress, action.status) == ("Jo Bloggs", 40, Status.IN_PROGRESS)
+    assert action.updates[-1].text == "Recruitment campaign launched"
+    assert action.updates[-1].on == AS_OF and action.updates[-1].author == "tester"
+    fields = {entry.field for entry in fresh.audit("test-plan", "action", "WF-01") if entry.by == "tester"}
+    assert {"owner", "progress", "status", "updates"} <= fields
+
+
+async def test_invalid_values_show_beside_the_field_and_save_nothing(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        revision = app.repo.revision if app.repo else -1
+        form = await open_form(app, pilot, "WF-01")
+        set_input(form, "progress", "150")
+        set_input(form, "start_on", "31/02/2019")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not a date" in problem(form, "start_on")
+        set_input(form, "start_on", "01/05/2019")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "100" in problem(form, "progress")
+        set_input(form, "progress", "10")
+        set_input(form, "due_on", "01/04/2019")
+        set_input(form, "due_reason", "re-planned")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "before start_on" in problem(form, "due_on")
+        set_input(form, "title", "")
+        set_input(form, "due_on", "01/12/2019")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert problem(form, "title")
+        assert app.screen is form
+    assert Repository(store).revision == revision
+
+
+async def test_moving_a_due_date_needs_a_reason_kept_in_history(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = await open_form(app, pilot, "WF-02")
+        set_input(form, "due_on", "2020-01-31")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "why" in problem(form, "due_reason")
+        set_input(form, "due_reason", "Recruitment delayed")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    action = Repository(store).plan("test-plan").action("WF-02")
+    assert action.due_on == date(2020, 1, 31)
+    assert action.due_history[-1].reason == "Recruitment delayed"
+
+
+async def test_escape_with_unsaved_changes_asks_first(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = await open_form(app, pilot, "WF-01")
+        await pilot.press("escape")  # nothing changed: closes at once
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+        form = await open_form(app, pilot, "WF-01")
+        set_input(form, "title", "Changed title")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert top(app) is form
+        assert form.query_one("#field-title", Input).value == "Changed title"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+    assert Repository(store).plan("test-plan").action("WF-01").title == "Action 1"
+
+
+async def test_new_action_and_delete_with_confirmation(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ActionFormScreen)
+        set_input(form, "ref", "QP-09")
+        set_input(form, "title", "Audit case files")
+        set_input(form, "due_on", "31/01/2020")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+        assert "QP-09" in table_refs(app)
+        assert app.screen.query_one(ActionTable).current_ref == "QP-09"
+        await pilot.press("delete")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "QP-09" not in table_refs(app)
+    refs = [a.ref for a in Repository(store).plan("test-plan").actions]
+    assert "QP-09" not in refs and len(refs) == 6
+
+
+async def test_conflict_is_reported_and_reload_keeps_the_edit(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = await open_form(app, pilot, "WF-01")
+        set_input(form, "owner", "Mine")
+        Repository(store).update_action("test-plan", "WF-01", {"progress": 55}, by="someone", on=AS_OF)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "changed by someone else" in problem(form, "_form")
+        assert form.query_one("#reload", Button).display
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert form.query_one("#field-owner", Input).value == "Mine"
+        assert form.query_one("#field-progress", Input).value == "55"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+    action = Repository(store).plan("test-plan").action("WF-01")
+    assert (action.owner, action.progress) == ("Mine", 55)
+
+
+async def test_history_lists_the_audit(store: Path) -> None:
+    Repository(store).update_action("test-plan", "WF-01", {"owner": "Sam"}, by="someone", on=AS_OF)
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_form(app, pilot, "WF-01")
+        await pilot.press("f2")
+        await pilot.pause()
+        from textual.widgets import DataTable
+
+        table = app.screen.query_one("#history-table", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert any(row[1] == "someone" and row[2] == "owner" and row[4] == "Sam" for row in rows)
+
+
+async def test_external_change_is_picked_up(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.check_for_changes()
+        await settle(app, pilot)
+        version = app.data_version
+        other = Repository(store)
+        other.update_action("test-plan", "WF-03", {"title": "Renamed elsewhere"}, by="x", on=AS_OF)
+        app.check_for_changes()
+        await settle(app, pilot)
+        assert app.data_version > version
+        assert app.plan.action("WF-03").title == "Renamed elsewhere"
+        table = app.screen.query_one(ActionTable)
+        assert any(a.title == "Renamed elsewhere" for a in table.actions)
+
+
+async def test_palette_jumps_to_an_action(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"WF-04")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionFormScreen)
+        assert app.screen.ref == "WF-04"
+
+
+async def test_palette_switches_section(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to funding")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FundingScreen)
+
+
+async def test_recommendation_drills_to_its_actions(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecommendationsScreen)
+        screen.select_recommendation(2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+        assert table_refs(app) == ["WF-01", "WF-03", "WF-05"]
+        assert app.screen.query_one("#filter-input", Input).value == "rec:2"
+
+
+async def test_impact_evidenced_is_saved_with_a_note(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-note", Input).value = "Audit shows better plans"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RecommendationsScreen)
+    rec = Repository(store).plan("test-plan").recommendations[0]
+    assert rec.impact_evidenced is not None and rec.impact_evidenced.note == "Audit shows better plans"
+
+
+async def test_add_spend_and_reading(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4", "s")
+        await pilot.pause()
+        app.screen.query_one("#field-amount", Input).value = "not money"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not an amount" in str(app.screen.query_one("#problem-amount", Static).render())
+        app.screen.query_one("#field-amount", Input).value = "1200.50"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FundingScreen)
+        await pilot.press("5", "r")
+        await pilot.pause()
+        app.screen.query_one("#field-value", Input).value = "28"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ScorecardScreen)
+    plan = Repository(store).plan("test-plan")
+    assert str(plan.spend[-1].amount) == "1200.50"
+    assert plan.kpis[0].readings[-1].on == AS_OF and str(plan.kpis[0].readings[-1].value) == "28"
+
+
+async def test_markup_in_user_text_is_shown_literally(tmp_path: Path) -> None:
+    plan = make_plan(actions=2)
+    first = plan.actions[0].model_copy(update={"title": MARKUP, "owner": "[red]Owner"})
+    plan = plan.model_copy(update={"actions": [first, plan.actions[1]], "name": "Plan [b]one[/b]"})
+    store = store_with(tmp_path / "plans.json", Plan.model_validate(plan.model_dump()))
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        dashboard_svg = app.export_screenshot()
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.screen.query_one(ActionTable).grid
+        assert str(table.get_row("WF-01")[1]) == MARKUP
+        await pilot.click(table, offset=(20, 1))
+        await pilot.press("enter")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ActionFormScreen)
+        assert form.query_one("#field-title", Input).value == MARKUP
+        await pilot.press("ctrl+p", *"bold")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+    assert "[@click=app.quit]" in dashboard_svg.replace("&#160;", " ")
+    assert "Plan&#160;[b]one[/b]" in dashboard_svg or "Plan [b]one[/b]" in dashboard_svg
+
+
+async def test_help_is_generated_from_bindings(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        described = {does for _, does, _ in help_screen.rows}
+        assert {"Filter", "New action", "Quit"} <= described
+
+
+async def test_theme_toggle_is_remembered(store: Path, tmp_path: Path) -> None:
+    app = app_on(store, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme == LIGHT_THEME
+    assert load_settings(tmp_path / "settings.json").theme == LIGHT_THEME
+    again = app_on(store, tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        assert again.theme == LIGHT_THEME
+
+
+async def test_quit_key(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_empty_store_offers_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sample_plans
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "available_samples", lambda: [("tiny", "A tiny plan")])
+    monkeypatch.setattr(sample_plans, "load_sample", lambda name: PlanFile(plan=make_plan()), raising=False)
+    path = tmp_path / "empty.json"
+    app = app_on(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, SamplesScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DashboardScreen)
+    assert Repository(path).plan_ids() == ["test-plan"]
+
+
+async def test_paging_keeps_the_table_small(tmp_path: Path) -> None:
+    plan = make_plan(actions=1)
+    template = plan.actions[0]
+    actions = [template.model_copy(update={"ref": f"WF-{n:04d}"}) for n in range(1, 451)]
+    plan = Plan.model_validate({**plan.model_dump(), "actions": [a.model_dump() for a in actions]})
+    app = app_on(store_with(tmp_path / "big.json", plan))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.screen.query_one(ActionTable)
+        assert table.grid.row_count == 200
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert "rows 201–400 of 450" in str(table.query_one("#page-label", Static).render())
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert table.grid.row_count == 50
+        table.grid.move_cursor(row=0)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert table.page == 1
+
+
+def test_action_model_is_what_the_form_checks() -> None:
+    """The form's checks come from the model, not a second copy of the rules."""
+    with pytest.raises(ValueError, match="progress"):
+        Action(ref="X-1", theme="WF", title="t", progress=101)

@@ -1,0 +1,356 @@
+"""The Textual app: five sections over one plan, opened on a store by :func:`make_app`.
+
+The app owns the state every screen shares: the repository, the chosen plan, the day the
+plan is assessed against, who is editing, and a ``data_version`` that goes up whenever the
+plan changes (a save here, or another process's save picked up by polling). Sections
+redraw from the repository when they are shown and their version is stale. Loading and
+reloading the store runs in thread workers that post messages; only handlers touch state.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+
+from store.errors import StoreError
+from store.models import Plan
+from store.repository import Repository
+from store.rollups import PlanSummary, plan_summary
+from tui.commands import IptCommands
+from tui.screens.actions import ActionsScreen
+from tui.screens.base import SECTIONS, SectionScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.funding import FundingScreen
+from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.recommendations import RecommendationsScreen
+from tui.screens.samples import SamplesScreen, available_samples
+from tui.screens.scorecard import ScorecardScreen
+from tui.screens.start import StartScreen
+from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
+
+
+class IptApp(App[None]):
+    """Improvement Plan Tracker."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Improvement Plan Tracker"
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # noqa: RUF012 - Textual's own type
+    COMMANDS = App.COMMANDS | {IptCommands}
+    MODES: ClassVar[dict[str, str | type[SectionScreen]]] = {  # type: ignore[assignment]
+        "dashboard": DashboardScreen,
+        "actions": ActionsScreen,
+        "recommendations": RecommendationsScreen,
+        "funding": FundingScreen,
+        "scorecard": ScorecardScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(str(number), f"section('{name}')", title, id=f"section.{name}", show=False)
+            for number, (name, title) in enumerate(SECTIONS.items(), 1)
+        ),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    class StoreLoaded(Message):
+        """The store has been read (or re-read) in a worker."""
+
+        def __init__(self, repo: Repository, *, reloaded: bool = False) -> None:
+            super().__init__()
+            self.repo = repo
+            self.reloaded = reloaded
+
+    class StoreFailed(Message):
+        """Opening, reloading or adding to the store failed; ``error`` says why."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        store_path: Path | None,
+        *,
+        plan_id: str | None = None,
+        as_of: date,
+        by: str,
+        poll_seconds: float = 2.0,
+        settings_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.store_path = store_path
+        self.requested_plan_id = plan_id
+        self.as_of = as_of
+        self.by = by
+        self.poll_seconds = poll_seconds
+        self.settings_path = settings_path
+        self.settings: Settings = load_settings(settings_path)
+        self.repo: Repository | None = None
+        self.plan_id: str | None = None
+        self.data_version = 0
+        """Goes up on every change to the plan; sections compare it with what they show."""
+        self._summary: tuple[int, PlanSummary] | None = None
+        self._summary_wanted = -1
+        self._poll_timer: Timer | None = None
+
+    # Start-up ----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> StartScreen:
+        return StartScreen(self.store_path)
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.theme
+        self.open_store()
+        if self.poll_seconds > 0:
+            self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
+
+    @work(thread=True, exclusive=True, group="store")
+    def open_store(self) -> None:
+        """Read and validate the whole store off the UI thread (large stores take a while)."""
+        try:
+            repo = Repository(self.store_path)
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            return
+        self.post_message(self.StoreLoaded(repo))
+
+    @on(StoreLoaded)
+    def _store_loaded(self, message: StoreLoaded) -> None:
+        self.repo = message.repo
+        if message.reloaded:
+            if self.plan_id not in self.repo.plan_ids():
+                self.plan_id = self.repo.default_plan_id()
+            self.data_changed()
+            self.notify("The plan was changed elsewhere; showing the latest.", title="Reloaded")
+            return
+        wanted = self.requested_plan_id
+        if wanted and wanted not in self.repo.plan_ids():
+            self._show_start_error(f"There is no plan {wanted!r} in this store.")
+            return
+        plan_id = wanted or self.repo.default_plan_id()
+        if plan_id is None:
+            self.offer_samples()
+            return
+        self.open_plan(plan_id)
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        if self.plan_id is None:
+            self._show_start_error(message.error)
+        else:
+            self.notify(message.error, title="Store problem", severity="error", markup=False, timeout=10)
+
+    def _show_start_error(self, error: str) -> None:
+        screen = self.screen
+        if isinstance(screen, StartScreen):
+            screen.show_error(error)
+
+    def offer_samples(self) -> None:
+        """An empty store: offer the bundled sample plans."""
+        samples = available_samples()
+        if not samples:
+            self._show_start_error("The store has no plans and no sample plans are bundled.")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                self._show_start_error("The store has no plans yet. Add one with `ipt import FILE`.")
+            else:
+                self.add_sample(name)
+
+        self.push_screen(SamplesScreen(samples), chosen)
+
+    @work(thread=True, exclusive=True, group="store")
+    def add_sample(self, name: str) -> None:
+        from sample_plans import load_sample
+
+        repo = self.repo
+        assert repo is not None
+        try:
+            repo.add_plan(load_sample(name).plan, by=self.by)
+        except (StoreError, KeyError) as error:
+            self.post_message(self.StoreFailed(str(error)))
+            return
+        self.post_message(self.StoreLoaded(repo))
+
+    # The plan ----------------------------------------------------------------------------
+
+    @property
+    def plan(self) -> Plan:
+        assert self.repo is not None and self.plan_id is not None, "no plan is open"
+        return self.repo.plan(self.plan_id)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.repo is not None and self.plan_id is not None
+
+    @property
+    def summary(self) -> PlanSummary:
+        """Every roll-up of the plan, computed once per change (here, if no worker has yet)."""
+        if self._summary is None or self._summary[0] != self.data_version:
+            self._summary = (self.data_version, plan_summary(self.plan, self.as_of))
+        return self._summary[1]
+
+    def summary_if_ready(self) -> PlanSummary | None:
+        """The roll-ups if they are up to date; otherwise start working them out in a thread.
+
+        A 10,000-action plan takes seconds to roll up, so sections that need the summary draw
+        a placeholder and are redrawn when :class:`SummaryReady` arrives.
+        """
+        if self._summary is not None and self._summary[0] == self.data_version:
+            return self._summary[1]
+        if self._summary_wanted != self.data_version:
+            self._summary_wanted = self.data_version
+            self.compute_summary(self.data_version, self.plan)
+        return None
+
+    class SummaryReady(Message):
+        """The roll-ups for one data version have been worked out."""
+
+        def __init__(self, version: int, summary: PlanSummary) -> None:
+            super().__init__()
+            self.version = version
+            self.summary = summary
+
+    @work(thread=True, exclusive=True, group="summary")
+    def compute_summary(self, version: int, plan: Plan) -> None:
+        self.post_message(self.SummaryReady(version, plan_summary(plan, self.as_of)))
+
+    @on(SummaryReady)
+    def _summary_ready(self, message: SummaryReady) -> None:
+        if message.version != self.data_version:
+            return
+        self._summary = (message.version, message.summary)
+        for screen in self.screen_stack:
+            if isinstance(screen, SectionScreen) and screen.is_current and screen.NEEDS_SUMMARY:
+                screen.refresh_data()
+
+    def open_plan(self, plan_id: str) -> None:
+        self.plan_id = plan_id
+        self.data_changed()
+        if self.current_mode not in self.MODES:
+            self.switch_mode("dashboard")
+
+    def data_changed(self) -> None:
+        """The plan changed: redraw the section on view; others redraw when next shown."""
+        self.data_version += 1
+        for screen in self.screen_stack:
+            if isinstance(screen, SectionScreen) and screen.is_current:
+                screen.refresh_data()
+
+    def saved(self) -> None:
+        """Called by screens after a successful save through the repository."""
+        self.data_changed()
+
+    def check_for_changes(self) -> None:
+        """Cheaply ask whether another process saved; if so, reload in a worker."""
+        if self.repo is None or self.plan_id is None:
+            return
+        try:
+            changed = self.repo.changed_on_disk()
+        except (OSError, StoreError):
+            return
+        if changed:
+            self.reload_store()
+
+    @work(thread=True, exclusive=True, group="store")
+    def reload_store(self) -> None:
+        repo = self.repo
+        assert repo is not None
+        try:
+            repo.load()
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            return
+        self.post_message(self.StoreLoaded(repo, reloaded=True))
+
+    # Navigation --------------------------------------------------------------------------
+
+    def action_section(self, name: str) -> None:
+        if self.has_plan and name in self.MODES:
+            self.switch_mode(name)
+
+    async def show_actions(self, filter_text: str = "") -> None:
+        """Open the actions section with a filter, e.g. ``rec:7``."""
+        if not self.has_plan:
+            return
+        await self.switch_mode("actions")
+        screen = self.screen
+        if isinstance(screen, ActionsScreen):
+            screen.set_filter(filter_text)
+
+    async def open_action(self, ref: str) -> None:
+        """Jump to one action and open its form."""
+        if not self.has_plan:
+            return
+        await self.switch_mode("actions")
+        screen = self.screen
+        if isinstance(screen, ActionsScreen):
+            screen.set_filter("")
+            screen.edit_action(ref)
+
+    async def show_recommendation(self, number: int) -> None:
+        if not self.has_plan:
+            return
+        await self.switch_mode("recommendations")
+        screen = self.screen
+        if isinstance(screen, RecommendationsScreen):
+            screen.select_recommendation(number)
+
+    async def show_kpi(self, kpi_id: str) -> None:
+        if not self.has_plan:
+            return
+        await self.switch_mode("scorecard")
+        screen = self.screen
+        if isinstance(screen, ScorecardScreen):
+            screen.select_kpi(kpi_id)
+
+    def switch_plan(self, plan_id: str) -> None:
+        if self.repo is not None and plan_id in self.repo.plan_ids() and plan_id != self.plan_id:
+            self.open_plan(plan_id)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self)))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+        self.settings.theme = self.theme
+        save_settings(self.settings_path, self.settings)
+
+
+def make_app(
+    store_path: Path | None,
+    *,
+    plan_id: str | None = None,
+    as_of: date | None = None,
+    by: str | None = None,
+    poll_seconds: float = 2.0,
+    settings_path: Path | None = None,
+) -> IptApp:
+    """Build the app on a store file. ``as_of`` is required in practice: tests fix it; the
+    command line passes today. ``poll_seconds=0`` turns off watching for other saves."""
+    if by is None:
+        try:
+            by = getpass.getuser()
+        except (KeyError, OSError):
+            by = "unknown"
+    return IptApp(
+        store_path,
+        plan_id=plan_id,
+        as_of=as_of or date.today(),
+        by=by,
+        poll_seconds=poll_seconds,
+        settings_path=settings_path,
+    )

@@ -1,0 +1,88 @@
+"""Command palette provider: jump to an action, recommendation or KPI by ref or words,
+switch plan, switch section.
+
+User text is never markup here either: hits are built as plain :class:`Content` and the
+matched letters are highlighted by position, not by parsing the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.style import Style
+
+from tui.screens.base import SECTIONS
+
+if TYPE_CHECKING:
+    from tui.app import IptApp
+
+MAX_HITS = 40
+"""Enough to choose from; a 10,000-action plan must not flood the palette."""
+
+Candidate = tuple[str, str, Callable[[], Any]]
+"""(text to match and show, help line, what to do)."""
+
+
+def candidates(app: IptApp) -> Iterator[Candidate]:
+    """Everything the palette can jump to, cheapest and most used first."""
+    for number, (name, title) in enumerate(SECTIONS.items(), 1):
+        yield f"Go to {title}", f"Section {number}", partial(app.action_section, name)
+    if app.repo is not None:
+        for plan_id in app.repo.plan_ids():
+            if plan_id != app.plan_id:
+                header = app.repo.plan(plan_id)
+                yield f"Switch plan: {header.name}", plan_id, partial(app.switch_plan, plan_id)
+    if not app.has_plan:
+        return
+    plan = app.plan
+    for recommendation in plan.recommendations:
+        yield (f"Recommendation {recommendation.number}: {recommendation.text[:80]}", "Recommendation",
+               partial(app.show_recommendation, recommendation.number))
+    for kpi in plan.kpis:
+        yield f"KPI {kpi.name}", f"KPI {kpi.id}", partial(app.show_kpi, kpi.id)
+    for action in plan.actions:
+        yield f"{action.ref} {action.title[:80]}", f"Action, {action.status.label}", partial(
+            app.open_action, action.ref)
+
+
+def plain_highlight(text: str, query: str) -> Content:
+    """``text`` as plain content with the query's words emphasised where they occur."""
+    content = Content(text)
+    lowered = text.lower()
+    for word in query.lower().split():
+        start = lowered.find(word)
+        if start >= 0:
+            content = content.stylize(Style(bold=True, underline=True), start, start + len(word))
+    return content
+
+
+class IptCommands(Provider):
+    """Jump anywhere in the open plan."""
+
+    @property
+    def ipt(self) -> IptApp:
+        return cast("IptApp", self.app)
+
+    async def discover(self) -> Hits:
+        for text, help_text, command in candidates(self.ipt):
+            if text.startswith(("Go to", "Switch plan")):
+                yield DiscoveryHit(Content(text), command, text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        words = query.lower().split()
+        if not words:
+            return
+        matcher = self.matcher(query)
+        found = 0
+        for text, help_text, command in candidates(self.ipt):
+            lowered = text.lower()
+            if all(word in lowered for word in words):
+                score = max(matcher.match(text), 0.5 if lowered.startswith(words[0]) else 0.1)
+                yield Hit(score, plain_highlight(text, query), command, text=text, help=help_text)
+                found += 1
+                if found >= MAX_HITS:
+                    return

@@ -1,0 +1,312 @@
+"""The action form: every field of one action, checked by the model and the repository.
+
+Problems appear beside the field they are about. ctrl+s saves through the repository with
+the revision the form opened on, so a save after someone else's is refused as a conflict
+rather than silently overwriting it; ctrl+r then reloads, keeping what was typed here.
+Escape with unsaved edits asks first. The form returns the saved ref, or None.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from store.errors import ConflictError, StoreError
+from store.models import Action, ActionUpdate, Plan, Rag, Status
+from tui.presentation import literal, rag_text
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.record_form import GENERAL, problems_by_field
+
+TEXT_FIELDS = ("ref", "title", "owner", "description", "start_on", "due_on", "completed_on",
+               "progress", "due_reason", "note")
+FIELDS = (*TEXT_FIELDS, "theme", "status", "rag", "recommendations")
+LABELS = {
+    "ref": "Ref", "theme": "Theme", "title": "Title", "owner": "Owner", "description": "Description",
+    "start_on": "Start", "due_on": "Due", "completed_on": "Completed", "status": "Status", "rag": "RAG",
+    "progress": "Progress %", "recommendations": "Addresses", "due_reason": "Why due moved",
+    "note": "Add update",
+}
+ORDER = ("ref", "theme", "title", "owner", "description", "status", "rag", "progress", "start_on",
+         "due_on", "due_reason", "completed_on", "recommendations", "note")
+NO_RAG = "none"
+
+if TYPE_CHECKING:
+    from tui.app import IptApp
+
+
+def parse_day(text: str) -> date | None:
+    """ISO (2019-10-03) or UK (03/10/2019); empty is no date. Raises ValueError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year if year > 99 else 2000 + year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; write 2019-10-03 or 03/10/2019") from None
+
+
+def day_text(day: date | None) -> str:
+    return "" if day is None else f"{day:%d/%m/%Y}"
+
+
+def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
+    """What the form's widgets hold for ``action`` (or a blank new one)."""
+    if action is None:
+        return {name: "" for name in TEXT_FIELDS} | {
+            "progress": "0", "theme": default_theme or "", "status": Status.NOT_STARTED.value,
+            "rag": NO_RAG, "recommendations": [],
+        }
+    return {
+        "ref": action.ref, "title": action.title, "owner": action.owner, "description": action.description,
+        "start_on": day_text(action.start_on), "due_on": day_text(action.due_on),
+        "completed_on": day_text(action.completed_on), "progress": str(action.progress),
+        "due_reason": "", "note": "", "theme": action.theme, "status": action.status.value,
+        "rag": action.rag.value if action.rag else NO_RAG, "recommendations": list(action.recommendations),
+    }
+
+
+def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed action fields from the widgets' values, and the problems found on the way."""
+    values: dict[str, Any] = {name: raw[name] for name in ("ref", "title", "owner", "description", "theme",
+                                                            "status")}
+    problems: dict[str, str] = {}
+    for name in ("start_on", "due_on", "completed_on"):
+        try:
+            values[name] = parse_day(raw[name])
+        except ValueError as error:
+            problems[name] = str(error)
+    text = raw["progress"].strip().rstrip("%")
+    if text.lstrip("-").isdigit():
+        values["progress"] = int(text)
+    else:
+        problems["progress"] = f"{raw['progress']!r} is not a whole number from 0 to 100"
+    values["rag"] = None if raw["rag"] == NO_RAG else raw["rag"]
+    values["recommendations"] = sorted(raw["recommendations"])
+    return values, problems
+
+
+class ActionFormScreen(ModalScreen[str | None]):
+    """Edit one action (``ref``) or create one (``ref=None``)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="action_form.save", priority=True),
+        Binding("escape", "cancel", "Close", id="action_form.cancel"),
+        Binding("f2", "history", "History", id="action_form.history"),
+        Binding("ctrl+r", "reload", "Reload", id="action_form.reload"),
+    ]
+
+    def __init__(self, ref: str | None, *, default_theme: str | None = None) -> None:
+        super().__init__()
+        self.ref = ref
+        self.default_theme = default_theme
+        self.base_revision = 0
+        self.loaded: dict[str, Any] = {}
+        self.original: Action | None = None
+
+    @property
+    def ipt(self) -> IptApp:
+        return cast("IptApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        plan = self.ipt.plan
+        with Vertical(id="dialog", classes="dialog form action-form"):
+            yield Static(id="form-title", classes="form-title")
+            with VerticalScroll(classes="form-fields"):
+                for name in ORDER:
+                    with Horizontal(classes="form-row"):
+                        yield Label(LABELS[name], classes="form-label")
+                        yield from self._widget(name, plan)
+                    yield Static(id=f"problem-{name}", classes="problem")
+                yield Static(id="updates", classes="updates")
+            yield Static(id=f"problem-{GENERAL}", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("History (F2)", id="history")
+                yield Button("Reload (ctrl+r)", id="reload", variant="warning")
+                yield Button("Close", id="cancel")
+
+    def _widget(self, name: str, plan: Plan) -> ComposeResult:
+        if name == "theme":
+            yield Select([(literal(f"{t.key} {t.name}"), t.key) for t in plan.themes], id="field-theme",
+                         allow_blank=False, compact=True)
+        elif name == "status":
+            yield Select([(Text(s.label), s.value) for s in Status], id="field-status", allow_blank=False,
+                         compact=True)
+        elif name == "rag":
+            yield Select([(Text("– none"), NO_RAG)] + [(rag_text(r), r.value) for r in Rag], id="field-rag",
+                         allow_blank=False, compact=True)
+        elif name == "recommendations":
+            yield SelectionList[int](
+                *((literal(f"{r.number}  {r.text}"[:70]), r.number) for r in plan.recommendations),
+                id="field-recommendations",
+            )
+        else:
+            hint = {"start_on": "dd/mm/yyyy", "due_on": "dd/mm/yyyy", "completed_on": "dd/mm/yyyy",
+                    "due_reason": "needed when the due date moves", "note": "a dated progress note"}
+            yield Input(id=f"field-{name}", placeholder=hint.get(name, ""), compact=True)
+
+    def on_mount(self) -> None:
+        self.load_action()
+
+    def load_action(self) -> None:
+        """Fill the fields from the stored action and remember the revision they came from."""
+        repo = self.ipt.repo
+        assert repo is not None
+        self.base_revision = repo.revision
+        plan = self.ipt.plan
+        self.original = plan.action(self.ref) if self.ref else None
+        self.loaded = raw_of(self.original, self.default_theme)
+        self.set_raw(self.loaded)
+        self.query_one("#field-ref", Input).disabled = self.ref is not None
+        title = Text("New action" if self.ref is None else "Action ", style="bold")
+        if self.original is not None:
+            title.append_text(literal(self.original.ref, "bold"))
+            title.append(f"   revision {self.base_revision}", style="dim")
+        self.query_one("#form-title", Static).update(title)
+        self.query_one("#updates", Static).update(self._updates_text())
+        self.query_one("#reload", Button).display = False
+        self.show_problems({})
+
+    def _updates_text(self) -> Text:
+        text = Text("Updates", style="bold")
+        updates = self.original.updates if self.original else []
+        if not updates:
+            text.append("  none yet", style="dim")
+        for update in reversed(updates[-5:]):
+            text.append(f"\n{update.on:%d %b %Y} ")
+            text.append_text(literal(update.author, "italic"))
+            text.append(" ")
+            text.append_text(rag_text(update.rag, short=True))
+            text.append(" ")
+            text.append_text(literal(update.text))
+        return text
+
+    def set_raw(self, raw: dict[str, Any]) -> None:
+        for name, value in raw.items():
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, Input | Select):
+                widget.value = value
+            elif isinstance(widget, SelectionList):
+                widget.deselect_all()
+                for number in value:
+                    widget.select(number)
+
+    def raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for name in FIELDS:
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, Input):
+                raw[name] = widget.value
+            elif isinstance(widget, Select):
+                raw[name] = "" if widget.is_blank() else str(widget.value)
+            elif isinstance(widget, SelectionList):
+                raw[name] = sorted(widget.selected)
+        return raw
+
+    def edits(self) -> dict[str, Any]:
+        """Fields the user has changed since the form was filled."""
+        return {name: value for name, value in self.raw().items() if value != self.loaded.get(name)}
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for name in (*ORDER, GENERAL):
+            label = self.query_one(f"#problem-{name}", Static)
+            label.update(Text(problems.get(name, ""), style="bold red"))
+            label.display = name in problems
+
+    def action_save(self) -> None:
+        problems = self.save()
+        self.show_problems(problems)
+        if not problems:
+            self.ipt.saved()
+            self.dismiss(self.ref or self.raw()["ref"])
+
+    def save(self) -> dict[str, str]:
+        """Check and save; return the problems, empty when saved."""
+        repo, plan_id = self.ipt.repo, self.ipt.plan_id
+        assert repo is not None and plan_id is not None
+        raw = self.raw()
+        values, problems = parse_raw(raw)
+        note, reason = raw["note"].strip(), raw["due_reason"].strip()
+        if self.original is not None and values.get("due_on", self.original.due_on) != self.original.due_on \
+                and self.original.due_on is not None and not reason:
+            problems["due_reason"] = "say why the due date moved; it is kept in the action's history"
+        if problems:
+            return problems
+        base = self.original.model_dump() if self.original else {}
+        try:
+            candidate = Action.model_validate({**base, **values})
+        except ValidationError as error:
+            return problems_by_field(error, FIELDS)
+        try:
+            if self.original is None:
+                updates = [ActionUpdate(on=self.ipt.as_of, author=self.ipt.by, text=note, rag=candidate.rag)]
+                new = candidate.model_copy(update={"updates": updates if note else []})
+                repo.save(plan_id, new, by=self.ipt.by, base_revision=self.base_revision, create=True)
+            else:
+                changes = {k: v for k, v in values.items() if getattr(self.original, k) != v}
+                if not changes and not note:
+                    return {}
+                repo.update_action(plan_id, self.original.ref, changes, by=self.ipt.by, on=self.ipt.as_of,
+                                   note=note or None, due_reason=reason or None,
+                                   base_revision=self.base_revision)
+        except ConflictError as error:
+            self.query_one("#reload", Button).display = True
+            return {GENERAL: f"{error} Press ctrl+r to reload; what you typed here is kept."}
+        except StoreError as error:
+            return problems_by_field(error, FIELDS)
+        return {}
+
+    def action_reload(self) -> None:
+        """Re-read the store, refill from the latest action, then re-apply this form's edits."""
+        repo = self.ipt.repo
+        assert repo is not None
+        edits = self.edits()
+        try:
+            repo.load()
+        except StoreError as error:
+            self.show_problems({GENERAL: str(error)})
+            return
+        self.ipt.data_changed()
+        if self.ref is not None and self.ref not in {a.ref for a in self.ipt.plan.actions}:
+            self.show_problems({GENERAL: f"Action {self.ref} has been deleted by someone else."})
+            return
+        self.load_action()
+        self.set_raw(edits)
+        self.notify("Reloaded the latest; your edits are kept. Check them and save again.")
+
+    def action_cancel(self) -> None:
+        if not self.edits():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard your unsaved changes to this action?", yes="Discard",
+                                           no="Keep editing"), answered)
+
+    def action_history(self) -> None:
+        if self.ref is not None:
+            self.app.push_screen(HistoryScreen("action", self.ref))
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {"save": self.action_save, "history": self.action_history, "reload": self.action_reload,
+                   "cancel": self.action_cancel}
+        handler = actions.get(event.button.id or "")
+        if handler is not None:
+            handler()

@@ -1,0 +1,211 @@
+"""Section 2: themes on the left, the (filtered, sorted, paged) actions on the right."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from store.errors import StoreError
+from store.models import Action, Theme
+from tui.filters import ActionFilter, filter_actions, parse_filter
+from tui.presentation import literal
+from tui.screens.action_form import ActionFormScreen
+from tui.screens.base import SectionScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
+from tui.widgets.action_table import ActionTable
+from tui.widgets.filter_bar import FilterBar
+
+ALL_THEMES = "*all*"
+DEBOUNCE_ABOVE = 2_000
+"""Plans with more actions than this re-filter a moment after typing stops, not per key."""
+
+
+class ActionsScreen(SectionScreen):
+    """Find actions by theme and filter; Enter opens one."""
+
+    SECTION: ClassVar[str] = "actions"
+    NEEDS_SUMMARY: ClassVar[bool] = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="actions.filter", key_display="/"),
+        Binding("n", "new_action", "New action", id="actions.new"),
+        Binding("N", "new_theme", "New theme", id="actions.new_theme"),
+        Binding("delete,x", "delete_action", "Delete", id="actions.delete"),
+        Binding("h", "history", "History", id="actions.history"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current_filter = ActionFilter()
+        self.theme_key: str | None = None
+        self._filter_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="actions-body"):
+            yield OptionList(id="theme-list")
+            with Vertical(id="actions-right"):
+                bar = FilterBar(id="filter-bar")
+                bar.display = False
+                yield bar
+                yield ActionTable(id="action-table")
+
+    def on_mount(self) -> None:
+        self.table.grid.focus()
+
+    @property
+    def table(self) -> ActionTable:
+        return self.query_one(ActionTable)
+
+    def show(self) -> None:
+        plan = self.ipt.plan
+        themes = self.query_one("#theme-list", OptionList)
+        highlighted = self.theme_key
+        themes.clear_options()
+        counts: dict[str, int] = {}
+        for action in plan.actions:
+            counts[action.theme] = counts.get(action.theme, 0) + 1
+        themes.add_option(Option(Text(f"All ({len(plan.actions)})"), id=ALL_THEMES))
+        for theme in plan.themes:
+            label = literal(theme.key, "bold")
+            label.no_wrap, label.overflow = True, "ellipsis"
+            label.append(" ")
+            label.append_text(literal(theme.name))
+            label.append(f" ({counts.get(theme.key, 0)})", style="dim")
+            themes.add_option(Option(label, id=theme.key))
+        if highlighted is not None and highlighted not in {t.key for t in plan.themes}:
+            self.theme_key = highlighted = None
+        themes.highlighted = themes.get_option_index(highlighted or ALL_THEMES)
+        self.apply_filter()
+
+    def visible_actions(self) -> list[Action]:
+        plan = self.ipt.plan
+        names = {theme.key: theme.name for theme in plan.themes}
+        chosen = plan.actions if self.theme_key is None else [
+            action for action in plan.actions if action.theme == self.theme_key
+        ]
+        return filter_actions(chosen, self.current_filter, self.ipt.as_of, names)
+
+    def apply_filter(self, keep_ref: str | None = None) -> None:
+        if not self.ipt.has_plan:
+            return
+        self.table.show(self.visible_actions(), self.ipt.as_of, keep_ref=keep_ref or self.table.current_ref)
+
+    def set_filter(self, text: str) -> None:
+        """Show the actions matching ``text`` (e.g. ``rec:7``) in every theme."""
+        self.theme_key = None
+        self.current_filter = parse_filter(text)
+        bar = self.query_one(FilterBar)
+        bar.display = bool(text)
+        bar.set_text(text)
+        if self.shown_version == self.ipt.data_version:
+            self.query_one("#theme-list", OptionList).highlighted = 0
+            self.apply_filter()
+        self.table.grid.focus()
+
+    @on(OptionList.OptionHighlighted, "#theme-list")
+    def _theme_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        key = event.option.id
+        new_key = None if key in (None, ALL_THEMES) else key
+        if new_key != self.theme_key:
+            self.theme_key = new_key
+            self.apply_filter()
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        self.current_filter = event.action_filter
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if len(self.ipt.plan.actions) > DEBOUNCE_ABOVE:
+            self._filter_timer = self.set_timer(0.25, self.apply_filter)
+        else:
+            self.apply_filter()
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.table.grid.focus()
+
+    @on(ActionTable.Chosen)
+    def _chosen(self, event: ActionTable.Chosen) -> None:
+        self.edit_action(event.ref)
+
+    def action_filter(self) -> None:  # type: ignore[override]
+        self.query_one(FilterBar).open()
+
+    def edit_action(self, ref: str | None) -> None:
+        """Open the form for ``ref``, or for a new action when ``ref`` is None."""
+        if ref is not None and ref not in {a.ref for a in self.ipt.plan.actions}:
+            self.notify(f"There is no action {ref} in this plan.", severity="warning", markup=False)
+            return
+
+        def closed(saved_ref: str | None) -> None:
+            if saved_ref:
+                self.apply_filter(keep_ref=saved_ref)
+
+        theme = self.theme_key or (self.ipt.plan.themes[0].key if self.ipt.plan.themes else None)
+        self.app.push_screen(ActionFormScreen(ref, default_theme=theme), closed)
+
+    def action_new_action(self) -> None:
+        if not self.ipt.plan.themes:
+            self.notify("Add a theme first (N).", severity="warning")
+            return
+        self.edit_action(None)
+
+    def action_history(self) -> None:
+        ref = self.table.current_ref
+        if ref is not None:
+            self.app.push_screen(HistoryScreen("action", ref))
+
+    def action_delete_action(self) -> None:
+        ref = self.table.current_ref
+        if ref is None:
+            return
+        base_revision = self.ipt.repo.revision if self.ipt.repo else None
+
+        def answered(yes: bool | None) -> None:
+            if not yes or self.ipt.repo is None or self.ipt.plan_id is None:
+                return
+            try:
+                self.ipt.repo.delete(self.ipt.plan_id, Action, ref, by=self.ipt.by,
+                                     base_revision=base_revision)
+            except StoreError as error:
+                self.notify(str(error), title="Not deleted", severity="error", markup=False, timeout=10)
+                return
+            self.notify(f"Deleted {ref}.", markup=False)
+            self.ipt.saved()
+
+        self.app.push_screen(ConfirmScreen(f"Delete action {ref}? This cannot be undone.", yes="Delete"),
+                             answered)
+
+    def action_new_theme(self) -> None:
+        fields = [
+            Field("key", "Key (short code, e.g. WF)"),
+            Field("name", "Name"),
+            Field("lead", "Lead officer"),
+            Field("aim", "Aim (one line)"),
+        ]
+
+        def submit(values: dict[str, str]) -> dict[str, str]:
+            repo, plan_id = self.ipt.repo, self.ipt.plan_id
+            assert repo is not None and plan_id is not None
+            try:
+                theme = Theme.model_validate(values)
+            except ValueError as error:
+                return problems_by_field(error, list(values))
+            try:
+                repo.save(plan_id, theme, by=self.ipt.by, create=True)
+            except StoreError as error:
+                return problems_by_field(error, list(values))
+            self.ipt.saved()
+            return {}
+
+        self.app.push_screen(RecordFormScreen("New theme", fields, submit))

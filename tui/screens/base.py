@@ -1,0 +1,96 @@
+"""What every section screen shares: the section bar on top, the footer, and redrawing
+from the repository when the plan has changed since the section was last drawn."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.presentation import literal
+
+if TYPE_CHECKING:
+    from tui.app import IptApp
+
+SECTIONS = {
+    "dashboard": "Dashboard",
+    "actions": "Actions",
+    "recommendations": "Recommendations",
+    "funding": "Funding",
+    "scorecard": "Scorecard",
+}
+"""Section name to title, in key order: 1 is the dashboard."""
+
+
+def section_bar_text(app: IptApp, current: str) -> Text:
+    """``1 Dashboard  2 Actions …`` with the current one marked, then the plan and the day."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for number, (name, title) in enumerate(SECTIONS.items(), 1):
+        style = "reverse bold" if name == current else ""
+        text.append(f" {number} {title} ", style=style)
+    if app.has_plan:
+        text.append("  ")
+        text.append_text(literal(app.plan.name, "bold"))
+        text.append(f"  as of {app.as_of:%d %b %Y}", style="dim")
+    return text
+
+
+class SectionBar(Static):
+    """The top line: which section this is and which plan is open."""
+
+
+class IptScreen(Screen[None]):
+    """Base for the app's screens: typed access to the app."""
+
+    @property
+    def ipt(self) -> IptApp:
+        return cast("IptApp", self.app)
+
+
+class SectionScreen(IptScreen):
+    """A section (keys 1-5). Subclasses compose the body and draw it in :meth:`show`."""
+
+    SECTION: ClassVar[str] = ""
+    NEEDS_SUMMARY: ClassVar[bool] = True
+    """Whether :meth:`show` uses the roll-ups (worked out in a thread for large plans)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_version = -1
+        """The app's data version this screen last drew."""
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        yield SectionBar(id="section-bar")
+        yield Static(Text("Working out the roll-ups …", style="italic"), id="working")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        if self.shown_version != self.ipt.data_version:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Redraw from the repository, if a plan is open and the screen is mounted."""
+        if not self.ipt.has_plan or not self._ready:
+            return
+        self.query_one(SectionBar).update(section_bar_text(self.ipt, self.SECTION))
+        waiting = self.NEEDS_SUMMARY and self.ipt.summary_if_ready() is None
+        self.query_one("#working").display = waiting
+        if waiting:
+            return
+        self.shown_version = self.ipt.data_version
+        self.show()
+
+    def show(self) -> None:
+        """Draw the section from ``self.ipt.plan`` / ``self.ipt.summary``."""

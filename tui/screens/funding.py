@@ -1,0 +1,218 @@
+"""Section 4: allocations every way, spend against them, budget monitoring for a chosen
+period, spend against progress, and allocation against spend by year. Tables in £000."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Select, Static
+
+from store.errors import StoreError
+from store.models import SpendEntry, SpendKind
+from store.money import ZERO, financial_year_of
+from store.rollups import AllocationSpend, PlanSummary, budget_monitoring
+from tui.presentation import literal, percent_text, thousands, variance_text
+from tui.screens.base import SectionScreen
+from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
+
+BAR_WIDTH = 28
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=None, padding=(0, 1), title_style="bold")
+
+
+def breakdown(summary: PlanSummary) -> Table:
+    """Allocated and actually spent, by year, source, category and revenue/capital."""
+    table = _table("Allocations (£000)")
+    table.add_column("By", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("allocated", justify="right")
+    table.add_column("spent", justify="right")
+    groups: list[tuple[str, Callable[[AllocationSpend], str]]] = [
+        ("Year", lambda row: row.allocation.financial_year),
+        ("Source", lambda row: row.allocation.source.label),
+        ("Category", lambda row: row.allocation.category.label),
+        ("Kind", lambda row: row.allocation.kind.value.capitalize()),
+    ]
+    for heading, key in groups:
+        allocated: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for row in summary.allocation_spend:
+            allocated[key(row)] += row.allocation.amount
+            spent[key(row)] += row.actual
+        for index, name in enumerate(sorted(allocated) if heading == "Year" else allocated):
+            table.add_row(heading if index == 0 else "", name, thousands(allocated[name]),
+                          thousands(spent[name]))
+    table.add_row(Text("Total", style="bold"), "", thousands(summary.allocations.total),
+                  thousands(summary.spend.total.actual))
+    return table
+
+
+def allocation_rows(summary: PlanSummary) -> Table:
+    table = _table("Each allocation (£000)")
+    for name, justify in (("Id", "left"), ("Year", "left"), ("Source", "left"), ("Theme", "left"),
+                          ("Alloc", "right"), ("Spent", "right"), ("Commit", "right"), ("Left", "right"),
+                          ("Spent %", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for row in summary.allocation_spend:
+        allocation = row.allocation
+        table.add_row(literal(allocation.id), allocation.financial_year, allocation.source.label,
+                      literal(allocation.theme or "–"), thousands(allocation.amount), thousands(row.actual),
+                      thousands(row.committed), thousands(row.remaining), percent_text(row.spent_percent))
+    return table
+
+
+def year_chart(summary: PlanSummary) -> Text:
+    """Allocation against actual spend per financial year, as text bars."""
+    years = list(summary.allocations.by_financial_year)
+    spent = summary.spend.by_financial_year
+    for year in spent:
+        if year not in years:
+            years.append(year)
+    pairs = [(year, summary.allocations.by_financial_year.get(year, ZERO),
+              spent[year].actual if year in spent else ZERO) for year in sorted(years)]
+    largest = max([abs(value) for _, a, s in pairs for value in (a, s)] + [Decimal(1)])
+    text = Text("Allocated ", style="bold")
+    text.append("█", style="cyan")
+    text.append(" against spent ", style="bold")
+    text.append("█", style="magenta")
+    text.append(" by year (£000)", style="bold")
+    for year, allocated, actual in pairs:
+        for label, value, style in ((year, allocated, "cyan"), ("", actual, "magenta")):
+            length = int(abs(value) / largest * BAR_WIDTH)
+            text.append(f"\n{label:>8} ")
+            text.append("█" * length, style=style)
+            text.append(" ")
+            text.append_text(thousands(value))
+    return text
+
+
+def spend_progress(summary: PlanSummary) -> Table:
+    ahead = f"{summary.spend_ahead_points:.0f}"
+    table = _table(f"Spend against progress (flagged when spend is over {ahead} points ahead)")
+    for name in ("Theme", "Allocated", "Spent", "Spent %", "Progress %", ""):
+        table.add_column(name, justify="left" if name in ("Theme", "") else "right", no_wrap=True)
+    for row in summary.spend_against_progress:
+        flag = Text("⚑ spend ahead", style="bold yellow") if row.spend_ahead else Text("")
+        table.add_row(literal(row.theme_name), thousands(row.allocated), thousands(row.spent),
+                      percent_text(row.spent_percent), percent_text(row.mean_progress), flag)
+    return table
+
+
+class FundingScreen(SectionScreen):
+    """Money for the plan; ``s`` records spend against an allocation."""
+
+    SECTION: ClassVar[str] = "funding"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "add_spend", "Add spend", id="funding.add_spend"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="funding"):
+            yield Static(id="funding-headline")
+            yield Static(id="funding-breakdown", classes="panel")
+            yield Static(id="funding-chart", classes="panel")
+            yield Static(id="funding-allocations", classes="panel")
+            yield Static(id="funding-progress", classes="panel")
+            yield Select[str]([], prompt="Monitoring period", id="period", allow_blank=True)
+            yield Static(id="funding-monitoring", classes="panel")
+
+    def show(self) -> None:
+        summary = self.ipt.summary
+        headline = Text("Allocated ", style="bold")
+        headline.append_text(thousands(summary.allocations.total))
+        headline.append("   Spent ", style="bold")
+        headline.append_text(thousands(summary.spend.total.actual))
+        headline.append("   Committed ", style="bold")
+        headline.append_text(thousands(summary.spend.total.committed))
+        headline.append("   (£000)", style="dim")
+        self.query_one("#funding-headline", Static).update(headline)
+        self.query_one("#funding-breakdown", Static).update(breakdown(summary))
+        self.query_one("#funding-chart", Static).update(year_chart(summary))
+        self.query_one("#funding-allocations", Static).update(allocation_rows(summary))
+        self.query_one("#funding-progress", Static).update(spend_progress(summary))
+        periods = summary.monitoring_periods
+        select = self.query_one("#period", Select)
+        select.set_options([(Text(p), p) for p in periods])
+        if self.period not in periods:
+            self.period = periods[-1] if periods else None
+        if self.period is not None:
+            select.value = self.period
+        self._draw_monitoring()
+
+    @on(Select.Changed, "#period")
+    def _period(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.period:
+            self.period = event.value
+            self._draw_monitoring()
+
+    def _draw_monitoring(self) -> None:
+        target = self.query_one("#funding-monitoring", Static)
+        if self.period is None:
+            target.update(Text("No budget monitoring lines in this plan.", style="dim"))
+            return
+        report = budget_monitoring(self.ipt.plan, self.period)
+        if report is None:
+            target.update("")
+            return
+        table = _table(f"Budget monitoring, {report.period} (£000; variance + is overspend)")
+        for name in ("Service area", "Budget", "Forecast", "Reserves", "Variance", "Reason"):
+            table.add_column(name, justify="right" if name not in ("Service area", "Reason") else "left",
+                             no_wrap=name != "Reason", overflow="fold")
+        for line in report.lines:
+            table.add_row(literal(line.service_area), thousands(line.budget), thousands(line.forecast),
+                          thousands(line.use_of_reserves), variance_text(line.variance), literal(line.reason))
+        totals = report.totals
+        table.add_row(Text("Total", style="bold"), thousands(totals.budget), thousands(totals.forecast),
+                      thousands(totals.use_of_reserves), variance_text(totals.variance), "")
+        target.update(Group(table))
+
+    def action_add_spend(self) -> None:
+        plan = self.ipt.plan
+        if not plan.allocations:
+            self.notify("The plan has no funding allocations to spend against.", severity="warning")
+            return
+        used = {entry.id for entry in plan.spend}
+        number = len(plan.spend) + 1
+        while f"S{number}" in used:
+            number += 1
+        fields = [
+            Field("id", "Id", f"S{number}"),
+            Field("allocation", "Allocation",
+                  options=[(f"{a.id} {a.financial_year} {a.purpose}"[:50], a.id) for a in plan.allocations]),
+            Field("financial_year", "Financial year", financial_year_of(self.ipt.as_of)),
+            Field("period", "Month (1=Apr)", "", placeholder="1-12, optional"),
+            Field("kind", "Kind", SpendKind.ACTUAL.value,
+                  options=[(k.value.capitalize(), k.value) for k in SpendKind]),
+            Field("amount", "Amount £", "", placeholder="e.g. 12500.00"),
+            Field("note", "Note"),
+        ]
+
+        def submit(values: dict[str, str]) -> dict[str, str]:
+            repo, plan_id = self.ipt.repo, self.ipt.plan_id
+            assert repo is not None and plan_id is not None
+            data: dict[str, object] = {**values, "period": values["period"] or None}
+            try:
+                entry = SpendEntry.model_validate(data)
+                repo.save(plan_id, entry, by=self.ipt.by, create=True)
+            except (ValueError, StoreError) as error:
+                return problems_by_field(error, list(values))
+            self.ipt.saved()
+            return {}
+
+        self.app.push_screen(RecordFormScreen("Add spend", fields, submit))

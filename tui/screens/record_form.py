@@ -1,0 +1,158 @@
+"""A small modal form for simple records (a theme, a recommendation, a spend entry, a KPI
+reading, an impact sign-off), and the helper that puts the store's complaints beside the
+field they are about.
+
+The form does not know about the store: it hands the typed values to ``submit``, which
+saves them and returns ``{field: problem}``; an empty answer closes the form with True.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from store.errors import RuleBroken
+from store.validation import describe_errors
+
+GENERAL = "_form"
+"""Key for a problem that names no field."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: a text box, or a drop-down when ``options`` are given."""
+
+    name: str
+    label: str
+    value: str = ""
+    options: Sequence[tuple[str, str]] = ()
+    """(shown, value) pairs for a drop-down."""
+    placeholder: str = ""
+
+
+def _problem_lines(error: Exception | str) -> list[str]:
+    if isinstance(error, ValidationError):
+        return describe_errors(error)
+    if isinstance(error, RuleBroken):
+        return list(error.problems)
+    return [str(error)]
+
+
+def problems_by_field(error: Exception | str, fields: Sequence[str]) -> dict[str, str]:
+    """Sort each complaint to the field it names (the first one mentioned), else to :data:`GENERAL`.
+
+    ``"action WF-01.theme: 'X' is not a theme"`` goes beside ``theme`` as
+    ``"'X' is not a theme"``; ``"due_on 2019-01-01 is before start_on"`` beside ``due_on``.
+    """
+    found: dict[str, list[str]] = {}
+    for line in _problem_lines(error):
+        best: tuple[int, str, int] | None = None
+        for name in fields:
+            match = re.search(rf"(?:^|[\s.:(]){re.escape(name)}(?=$|[\s:\[.)])", line)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), name, match.end())
+        if best is None:
+            found.setdefault(GENERAL, []).append(line)
+            continue
+        rest = line[best[2]:]
+        message = rest.lstrip(" :").strip() if rest.lstrip().startswith(":") else line
+        message = re.sub(r"^\[\d+\]:\s*", "", message)
+        found.setdefault(best[1], []).append(message or line)
+    return {name: "; ".join(lines) for name, lines in found.items()}
+
+
+class RecordFormScreen(ModalScreen[bool]):
+    """Fields, one problem line under each, Save and Cancel. ctrl+s saves, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        submit: Callable[[dict[str, str]], dict[str, str]],
+        *,
+        intro: str = "",
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = list(fields)
+        self.submit = submit
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog form"):
+            yield Static(Text(self.form_title, style="bold"), classes="form-title")
+            if self.intro:
+                yield Static(Text(self.intro), classes="form-intro")
+            with VerticalScroll(classes="form-fields"):
+                for spec in self.fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(spec.label, classes="form-label")
+                        if spec.options:
+                            select: Select[str] = Select(
+                                [(Text(shown), value) for shown, value in spec.options],
+                                id=f"field-{spec.name}", allow_blank=False,
+                                value=spec.value or spec.options[0][1],
+                            )
+                            yield select
+                        else:
+                            yield Input(spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}")
+                    yield Static(id=f"problem-{spec.name}", classes="problem")
+            yield Static(id=f"problem-{GENERAL}", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        for problem in self.query(".problem"):
+            problem.display = False
+
+    def values(self) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Select):
+                result[spec.name] = "" if widget.is_blank() else str(widget.value)
+            elif isinstance(widget, Input):
+                result[spec.name] = widget.value.strip()
+        return result
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for spec in [*(f.name for f in self.fields), GENERAL]:
+            label = self.query_one(f"#problem-{spec}", Static)
+            message = problems.get(spec, "")
+            label.update(Text(message, style="bold red"))
+            label.display = bool(message)
+
+    def action_save(self) -> None:
+        problems = self.submit(self.values())
+        if problems:
+            self.show_problems(problems)
+        else:
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()

@@ -1,0 +1,28 @@
+"""The first screen: shown while the store opens, and where an unopenable store is explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Center, Middle
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+
+class StartScreen(Screen[None]):
+    """"Opening the store…", or why it could not be opened."""
+
+    def __init__(self, store_path: Path | None) -> None:
+        super().__init__()
+        self.store_path = store_path
+
+    def compose(self) -> ComposeResult:
+        where = str(self.store_path) if self.store_path else "a store in memory"
+        with Middle(), Center():
+            yield Static(Text(f"Opening {where} …"), id="start-message")
+        yield Footer()
+
+    def show_error(self, error: str) -> None:
+        self.query_one("#start-message", Static).update(Text(error, style="bold red"))

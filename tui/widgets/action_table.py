@@ -1,0 +1,218 @@
+"""A paged table of actions: one page of rows at a time, so 10,000 actions stay quick.
+
+The table holds the full (filtered) list and the sort order, and puts only the current
+page into its :class:`DataTable`. PgDn on the last row turns to the next page, PgUp on the
+first to the previous one; ``]`` and ``[`` turn pages directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from store.models import Action, Status
+from tui.filters import CLOSED, sort_actions
+from tui.presentation import literal, rag_text
+
+PAGE_SIZE = 200
+
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("ref", "Ref", 7),
+    ("title", "Title", 0),
+    ("owner", "Owner", 10),
+    ("due", "Due", 9),
+    ("status", "Status", 11),
+    ("rag", "RAG", 3),
+    ("progress", "Prog", 4),
+    ("recs", "Recs", 5),
+)
+"""(key, heading, width); width 0 takes what the others leave."""
+
+
+class PagedTable(DataTable[Text]):
+    """A DataTable that asks for the next or previous page at its edges."""
+
+    class PageRequest(Message):
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def action_page_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.PageRequest(1))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.post_message(self.PageRequest(-1))
+        else:
+            super().action_page_up()
+
+
+def status_text(action: Action, as_of: date) -> Text:
+    text = Text(action.status.label)
+    if action.status is Status.BLOCKED:
+        text.stylize("bold red")
+    elif action.status in CLOSED:
+        text.stylize("dim")
+    return text
+
+
+def due_text(action: Action, as_of: date) -> Text:
+    if action.due_on is None:
+        return Text("–", style="dim")
+    late = action.status not in CLOSED and action.due_on < as_of
+    return Text(f"{action.due_on:%d/%m/%y}" + ("!" if late else ""), style="bold red" if late else "")
+
+
+class ActionTable(Vertical):
+    """The actions, one page at a time, sortable by clicking or ``s`` on a column."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right_square_bracket", "page(1)", "Next page", id="actions.next_page", key_display="]",
+                show=False),
+        Binding("left_square_bracket", "page(-1)", "Prev page", id="actions.prev_page", key_display="[",
+                show=False),
+        Binding("s", "sort_next", "Sort", id="actions.sort_next"),
+        Binding("S", "sort_reverse", "Reverse sort", id="actions.sort_reverse", show=False),
+    ]
+
+    class Chosen(Message):
+        """Enter on an action."""
+
+        def __init__(self, ref: str) -> None:
+            super().__init__()
+            self.ref = ref
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.actions: list[Action] = []
+        """Every action that passes the filter, in the current sort order."""
+        self.page = 0
+        self.sort_key = "ref"
+        self.sort_reverse = False
+        self.as_of = date.today()
+
+    def compose(self) -> ComposeResult:
+        yield PagedTable(cursor_type="row", zebra_stripes=True, id="actions-grid")
+        yield Static(id="page-label")
+
+    @property
+    def grid(self) -> PagedTable:
+        return self.query_one(PagedTable)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self.actions) // PAGE_SIZE))
+
+    @property
+    def current_ref(self) -> str | None:
+        grid = self.grid
+        if not grid.row_count:
+            return None
+        row_key, _ = grid.coordinate_to_cell_key(grid.cursor_coordinate)
+        return None if row_key.value is None else str(row_key.value)
+
+    def show(self, actions: Sequence[Action], as_of: date, *, keep_ref: str | None = None) -> None:
+        """Show ``actions`` (already filtered), sorted, on the page holding ``keep_ref``."""
+        self.as_of = as_of
+        self.actions = sort_actions(actions, self.sort_key, reverse=self.sort_reverse)
+        self.page = 0
+        if keep_ref is not None:
+            position = next((i for i, a in enumerate(self.actions) if a.ref == keep_ref), None)
+            if position is not None:
+                self.page = position // PAGE_SIZE
+        self._draw(keep_ref)
+
+    def _title_width(self) -> int:
+        fixed = sum(width + 2 for key, _, width in COLUMNS if width) + 2 + 2
+        return max(12, (self.size.width or self.app.size.width) - fixed)
+
+    def _draw(self, keep_ref: str | None = None) -> None:
+        grid = self.grid
+        grid.clear(columns=True)
+        for key, heading, width in COLUMNS:
+            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
+            grid.add_column(Text(heading + arrow), key=key, width=width or self._title_width())
+        start = self.page * PAGE_SIZE
+        rows = self.actions[start:start + PAGE_SIZE]
+        for action in rows:
+            grid.add_row(*self._cells(action), key=action.ref)
+        if keep_ref is not None:
+            for index, action in enumerate(rows):
+                if action.ref == keep_ref:
+                    grid.move_cursor(row=index)
+                    break
+        label = self.query_one("#page-label", Static)
+        if self.actions:
+            end = start + len(rows)
+            note = f"   page {self.page + 1}/{self.page_count}: PgUp/PgDn at the edges, [ ]" \
+                if self.page_count > 1 else ""
+            label.update(Text(f"rows {start + 1}–{end} of {len(self.actions)}{note}", style="dim"))
+        else:
+            label.update(Text("No actions match.", style="dim"))
+
+    def _cells(self, action: Action) -> tuple[Text, ...]:
+        recs = ",".join(str(n) for n in action.recommendations)
+        return (
+            literal(action.ref, "bold"),
+            literal(action.title),
+            literal(action.owner),
+            due_text(action, self.as_of),
+            status_text(action, self.as_of),
+            rag_text(action.rag, short=True),
+            Text(f"{action.progress}%", justify="right"),
+            Text(recs),
+        )
+
+    def on_resize(self) -> None:
+        if self.actions:
+            self._draw(self.current_ref)
+
+    def action_page(self, step: int) -> None:
+        target = min(max(0, self.page + step), self.page_count - 1)
+        if target != self.page:
+            self.page = target
+            self._draw()
+            self.grid.move_cursor(row=0 if step > 0 else max(0, self.grid.row_count - 1))
+
+    @on(PagedTable.PageRequest)
+    def _page_request(self, event: PagedTable.PageRequest) -> None:
+        event.stop()
+        self.action_page(event.step)
+
+    def sort_by(self, key: str) -> None:
+        keep = self.current_ref
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = key, False
+        self.show(self.actions, self.as_of, keep_ref=keep)
+
+    def action_sort_next(self) -> None:
+        keys = [key for key, _, _ in COLUMNS]
+        self.sort_by(keys[(keys.index(self.sort_key) + 1) % len(keys)])
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.sort_key)
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(str(event.column_key.value))
+
+    @on(DataTable.RowSelected)
+    def _row(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.Chosen(str(event.row_key.value)))
