@@ -32,11 +32,14 @@ SCHEMA_VERSION = 1
 """Version of the plan file and store layout; bump with a migration in store.migrations."""
 
 
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
 def _normalise_word(value: Any) -> Any:
     """Accept ``"Not started"``, ``"not-started"`` and ``"NOT_STARTED"`` alike."""
-    if isinstance(value, str):
-        return re.sub(r"[\s\-]+", "_", value.strip().lower())
-    return value
+    if not isinstance(value, str) or (value.islower() and value.isidentifier()):
+        return value  # not text, or already the stored form: nothing to do on every load
+    return _SEPARATORS.sub("_", value.strip().lower())
 
 
 class Status(StrEnum):
@@ -71,10 +74,13 @@ class Rag(StrEnum):
         return ["red", "amber", "green", "blue"].index(self.value)
 
 
+_RAG_WORDS = frozenset({"red", "amber", "green", "blue"})
 _RAG_LETTERS = {"r": "red", "a": "amber", "g": "green", "b": "blue", "c": "blue", "complete": "blue"}
 
 
 def _normalise_rag(value: Any) -> Any:
+    if isinstance(value, str) and value in _RAG_WORDS:  # the stored form: skip the string work on every load
+        return value
     word = _normalise_word(value)
     if isinstance(word, str):
         return _RAG_LETTERS.get(word, word)
@@ -264,6 +270,8 @@ class Action(Model):
     @field_validator("recommendations")
     @classmethod
     def _unique_recommendations(cls, numbers: list[int]) -> list[int]:
+        if len(set(numbers)) == len(numbers):
+            return sorted(numbers)
         duplicates = sorted(n for n, count in Counter(numbers).items() if count > 1)
         if duplicates:
             raise ValueError(f"recommendation {duplicates[0]} is listed twice")

@@ -132,8 +132,11 @@ def rag_counts(actions: Iterable[Action]) -> RagCounts:
 def theme_rollups(plan: Plan) -> tuple[ThemeRollup, ...]:
     """Progress and RAG counts for each theme, in the plan's theme order."""
     rollups = []
+    by_theme: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        by_theme.setdefault(action.theme, []).append(action)
     for theme in plan.themes:
-        actions = [action for action in plan.actions if action.theme == theme.key]
+        actions = by_theme.get(theme.key, [])
         rollups.append(
             ThemeRollup(
                 theme_key=theme.key,

@@ -65,8 +65,12 @@ def _state(live_actions: tuple[Action, ...]) -> CoverageState:
 def recommendation_coverage(plan: Plan) -> CoverageRollup:
     """Trace each recommendation to its actions; a cancelled action never covers anything."""
     items = []
+    by_number: dict[int, list[Action]] = {}
+    for action in plan.actions:  # one pass: a big plan has thousands of actions and hundreds of recs
+        for number in action.recommendations:
+            by_number.setdefault(number, []).append(action)
     for recommendation in sorted(plan.recommendations, key=lambda rec: rec.number):
-        linked = [action for action in plan.actions if recommendation.number in action.recommendations]
+        linked = by_number.get(recommendation.number, [])
         live = tuple(action for action in linked if is_live(action))
         items.append(
             RecommendationCoverage(

@@ -217,14 +217,16 @@ def spend_against_progress(
     """
     allocated = allocation_totals(plan).by_theme
     spent = spend_totals(plan).by_theme
+    live_progress: dict[str, list[int]] = {}
+    for action in plan.actions:
+        if is_live(action):
+            live_progress.setdefault(action.theme, []).append(action.progress)
     rows = []
     for theme in plan.themes:
         theme_allocated = allocated.get(theme.key, ZERO)
         theme_spent = spent[theme.key].actual if theme.key in spent else ZERO
         spent_percent = _positive_percent(theme_spent, theme_allocated)
-        progress = mean_percent(
-            action.progress for action in plan.actions if action.theme == theme.key and is_live(action)
-        )
+        progress = mean_percent(live_progress.get(theme.key, []))
         ahead = None if spent_percent is None or progress is None else spent_percent - progress
         rows.append(
             ThemeSpendProgress(

@@ -1,0 +1,132 @@
+"""What every board-pack format shares: the context, the action rows, cell neutralising, labels.
+
+Formula injection: a text cell that a spreadsheet would read as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, tab, carriage return or line feed) is neutralised by a leading
+single quote, as OWASP advises. Only strings are touched; numbers and dates stay typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from store.compare import Comparison
+from store.models import Action, Plan, Rag
+from store.rollups import PlanSummary, plan_summary
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""First characters that make a spreadsheet treat a cell as a formula (or a DDE command)."""
+
+
+def neutralise(value: object) -> object:
+    """A cell value safe for CSV and XLSX: risky text gets a leading ``'``; other types pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+RAG_SYMBOL = {Rag.RED: "✖", Rag.AMBER: "▲", Rag.GREEN: "●", Rag.BLUE: "✔"}
+"""A shape for each RAG, so colour is never the only signal."""
+
+
+def rag_label(rag: Rag | None) -> str:
+    """Symbol and word: ``"▲ Amber"``; ``"– Not assessed"`` without a RAG."""
+    if rag is None:
+        return "– Not assessed"
+    return f"{RAG_SYMBOL[rag]} {'Complete' if rag is Rag.BLUE else rag.label}"
+
+
+def rag_word(rag: Rag | None) -> str:
+    return "Not assessed" if rag is None else rag.label
+
+
+@dataclass(frozen=True, slots=True)
+class PackContext:
+    """Everything a format needs, computed once."""
+
+    plan: Plan
+    as_of: date
+    summary: PlanSummary
+    comparison: Comparison | None
+    snapshot_label: str | None
+
+    @property
+    def title(self) -> str:
+        return f"{self.plan.name} — board pack, {self.as_of:%d %B %Y}"
+
+
+def make_context(
+    plan: Plan, as_of: date, comparison: Comparison | None, snapshot_label: str | None
+) -> PackContext:
+    return PackContext(plan, as_of, plan_summary(plan, as_of), comparison, snapshot_label)
+
+
+ACTION_COLUMNS = (
+    "Ref",
+    "Theme",
+    "Title",
+    "Owner",
+    "Start",
+    "Due",
+    "Completed",
+    "Status",
+    "RAG",
+    "Progress",
+    "Recommendations",
+    "Latest update",
+)
+
+ActionCell = str | int | date | None
+
+
+def latest_update(action: Action) -> str:
+    """``"2019-09-26 Author: text"`` for the most recent update; empty without one."""
+    if not action.updates:
+        return ""
+    update = max(action.updates, key=lambda item: item.on)
+    return f"{update.on.isoformat()} {update.author}: {update.text}"
+
+
+def action_row(plan: Plan, action: Action) -> tuple[ActionCell, ...]:
+    """One action as typed cells in :data:`ACTION_COLUMNS` order (dates stay dates)."""
+    try:
+        theme = plan.theme(action.theme).name
+    except KeyError:
+        theme = action.theme
+    return (
+        action.ref,
+        theme,
+        action.title,
+        action.owner,
+        action.start_on,
+        action.due_on,
+        action.completed_on,
+        action.status.label,
+        rag_word(action.rag),
+        action.progress,
+        "; ".join(str(number) for number in action.recommendations),
+        latest_update(action),
+    )
+
+
+def theme_name(plan: Plan, key: str) -> str:
+    try:
+        return plan.theme(key).name
+    except KeyError:
+        return "No theme" if key == "unassigned" else key
+
+
+def day(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def percent_text(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value:f}%"
+
+
+def measure_text(value: Decimal | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    suffix = "" if not unit else (unit if unit.startswith("%") else f" {unit}")
+    return f"{value:f}{suffix}"
