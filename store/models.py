@@ -415,6 +415,74 @@ class Kpi(Model):
         return tolerance
 
 
+class AgendaKind(StrEnum):
+    """Why an item is on the change board's agenda."""
+
+    RED = "red"
+    OVERDUE = "overdue"
+    RAG_CHANGED = "rag_changed"
+    NEWLY_COMPLETE = "newly_complete"
+    DUE_BEFORE_NEXT = "due_before_next"
+    RAG_CONFLICT = "rag_conflict"
+    UNCOVERED = "uncovered_recommendation"
+    KPI_OFF_TARGET = "kpi_off_target"
+    VARIANCE = "monitoring_variance"
+
+    @property
+    def label(self) -> str:
+        return _AGENDA_LABELS[self.value]
+
+
+_AGENDA_LABELS = {
+    "red": "Red",
+    "overdue": "Overdue",
+    "rag_changed": "RAG changed",
+    "newly_complete": "Newly complete",
+    "due_before_next": "Due before next board",
+    "rag_conflict": "RAG contradicts dates",
+    "uncovered_recommendation": "Uncovered recommendation",
+    "kpi_off_target": "KPI off target",
+    "monitoring_variance": "Budget variance",
+}
+
+
+class ReviewItem(Model):
+    """One agenda item of a change board, with what the board said and decided."""
+
+    subject: str
+    """What it is about: an action ref, "rec 3", a KPI id or a monitoring line id."""
+    kinds: list[AgendaKind]
+    title: Text
+    why: Text
+    commentary: Text = ""
+    decision: Text = ""
+    outcome: Text = ""
+    """What was changed at the board, e.g. "RAG amber → red; due 2019-12-01 → 2020-01-31"."""
+
+
+class ReviewState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ReviewSession(Model):
+    """A change-board meeting: who met, the agenda walked, decisions, and its snapshot."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")]
+    held_on: date
+    board: Name
+    chair: str = ""
+    attendees: list[str] = []
+    next_board_on: date | None = None
+    state: ReviewState = ReviewState.OPEN
+    items: list[ReviewItem] = []
+    decisions: list[Text] = []
+    """Decisions not tied to one agenda item."""
+    snapshot_id: str | None = None
+    """The snapshot taken when the session was closed."""
+    closed_at: datetime | None = None
+
+
 class PlanHeader(Model):
     """Everything about a plan except its lists of entities."""
 
@@ -481,6 +549,7 @@ class Plan(PlanHeader):
     spend: list[SpendEntry] = []
     monitoring: list[MonitoringLine] = []
     kpis: list[Kpi] = []
+    reviews: list[ReviewSession] = []
 
     @property
     def header(self) -> PlanHeader:
@@ -505,6 +574,7 @@ class Plan(PlanHeader):
             ("spend: id", (entry.id for entry in self.spend)),
             ("monitoring: id", (line.id for line in self.monitoring)),
             ("kpis: id", (kpi.id for kpi in self.kpis)),
+            ("reviews: id", (review.id for review in self.reviews)),
         ):
             for duplicate in _duplicates(keys):
                 problems.append(f"{label} {duplicate!r} is used twice")

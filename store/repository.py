@@ -51,6 +51,7 @@ from store.models import (
     PlanIndex,
     Reading,
     Recommendation,
+    ReviewSession,
     SpendEntry,
     Theme,
 )
@@ -60,7 +61,7 @@ from store.validation import describe_errors
 
 M = TypeVar("M", bound=BaseModel)
 
-Entity = Theme | Recommendation | Action | Allocation | SpendEntry | MonitoringLine | Kpi
+Entity = Theme | Recommendation | Action | Allocation | SpendEntry | MonitoringLine | Kpi | ReviewSession
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ KINDS: dict[type[BaseModel], EntityKind] = {
     SpendEntry: EntityKind("spend", "spend entry", SpendEntry, "id"),
     MonitoringLine: EntityKind("monitoring", "monitoring line", MonitoringLine, "id"),
     Kpi: EntityKind("kpis", "KPI", Kpi, "id"),
+    ReviewSession: EntityKind("reviews", "review session", ReviewSession, "id"),
 }
 KIND_BY_TABLE = {kind.table: kind for kind in KINDS.values()}
 
@@ -332,7 +334,9 @@ class Repository:
     def take_snapshot(self, plan_id: str, *, label: str, as_of: date, by: str) -> SnapshotHeader:
         """Freeze the latest saved state of a plan, so the plan and its revision always match."""
         self.reload_if_changed()
-        return self.snapshots.take(self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision)
+        return self.snapshots.take(
+            self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision
+        )
 
     # Whole plans -----------------------------------------------------------------------
 
@@ -401,6 +405,8 @@ class Repository:
                 raise RuleBroken([f"{kind.noun} {key!r} already exists in this plan"])
             if not create and found is None:
                 raise NotFound(f"no {kind.noun} {key!r} in plan {plan_id}")
+            if kind.model is ReviewSession and found is not None and found.get("state") == "closed":
+                raise RuleBroken([f"review session {key!r} is closed and kept as a record; it cannot change"])
             self._check_references(txn, plan_id, entity)
             new_doc = {**entity.model_dump(mode="json"), "plan_id": plan_id}
             if found is None:
@@ -464,6 +470,13 @@ class Repository:
             current = self._validated(Action, merged, f"action {ref}")
             if "due_on" in changes and current.due_on != Action.model_validate(old).due_on:
                 previous = old.get("due_on")
+                if previous is not None and not (due_reason or "").strip():
+                    raise RuleBroken(
+                        [
+                            f"action {ref}: due_on: moving a due date needs a reason, "
+                            "which is kept in the action's history"
+                        ]
+                    )
                 if previous is not None and current.due_on is not None:
                     merged["due_history"] = [
                         *old.get("due_history", []),
@@ -472,7 +485,7 @@ class Repository:
                             by=by,
                             old_due_on=date.fromisoformat(previous),
                             new_due_on=current.due_on,
-                            reason=due_reason or "not given",
+                            reason=str(due_reason).strip(),
                         ).model_dump(mode="json"),
                     ]
             if note:
