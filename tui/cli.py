@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to assess against (default: today, or the snapshot's)",
     )
 
+    from tui.cli_reviews import add_review_parser
+
+    add_review_parser(commands, parse_date)
     commands.add_parser("tui", help="open the tracker (the same as no command)")
     return parser
 
@@ -659,7 +662,23 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace, console: Console) -> int:
+    from tui.cli_reviews import run_review
+
+    repo = _open(args)
+    return run_review(args, console, repo, _plan_id(args, repo), _by(args))
+
+
+def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
+    from tui.cli_reviews import list_reviews
+
+    repo = _open(args)
+    return list_reviews(console, repo.plan(_plan_id(args, repo)).reviews)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, Console], int]] = {
+    "review": cmd_review,
+    "reviews": cmd_reviews,
     None: cmd_tui,
     "tui": cmd_tui,
     "samples": cmd_samples,
