@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check store tui tests sample_plans
-	$(BIN)/ruff format --check store tui tests sample_plans
+	$(BIN)/ruff check store tui tests sample_plans benchmarks
+	$(BIN)/ruff format --check store tui tests sample_plans benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
