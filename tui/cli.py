@@ -69,15 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plan", default=None, help="plan id (default: the only or latest plan)")
     parser.add_argument("--by", default=None, help="who is making the change (default: your login name)")
+    parser.add_argument("--as-of", dest="tui_as_of", type=parse_date, default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("samples", help="list the bundled sample plans")
     init = commands.add_parser("init", help="add a bundled sample plan to the store")
     init.add_argument("--sample", required=True, metavar="NAME")
 
-    imported = commands.add_parser("import", help="add a plan from a native JSON plan file")
+    imported = commands.add_parser(
+        "import",
+        help="add a plan from a native JSON plan file, or bring an action tracker (.xlsx or .csv) "
+        "into a plan",
+    )
     imported.add_argument("file", type=Path)
     imported.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    imported.add_argument(
+        "--plan",
+        default=argparse.SUPPRESS,
+        help="plan a tracker goes into (default: the only or latest plan)",
+    )
+    imported.add_argument(
+        "--create-missing",
+        action="store_true",
+        help="add themes and recommendations a tracker names but the plan lacks (default: an error)",
+    )
 
     validate = commands.add_parser("validate", help="check a plan file or a store file")
     validate.add_argument("file", type=Path)
@@ -142,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.cli_reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
-    commands.add_parser("tui", help="open the tracker (the same as no command)")
+    tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
+    # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
+    tui.add_argument("--as-of", dest="tui_as_of", type=parse_date, default=argparse.SUPPRESS,
+                     help=argparse.SUPPRESS)
     return parser
 
 
@@ -509,6 +527,38 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
+    """A native JSON plan file adds a plan; an .xlsx or .csv action tracker updates one.
+
+    A tracker's problems are printed one per line ("row 7, column Due: '31/02/2020' is not
+    a date") and nothing is written.
+    """
+    if Path(args.file).suffix.lower() in {".xlsx", ".csv", ".xls", ".xlsm", ".xlsb"}:
+        from store.importers import TrackerError, import_tracker, read_tracker
+
+        try:
+            rows = read_tracker(args.file)
+            repo = _open(args)
+            plan_id = _plan_id(args, repo)
+            result = import_tracker(
+                repo, plan_id, rows, by=_by(args), create_missing=args.create_missing, dry_run=args.dry_run
+            )
+        except TrackerError as error:  # unwrapped, so each problem stays on one line however long
+            sys.stderr.write(f"ipt: {error}\n")
+            return EXIT_FAILED
+        parts = [f"{len(result.added)} added", f"{len(result.updated)} updated"]
+        parts.append(f"{len(result.unchanged)} unchanged")
+        if result.themes_created:
+            parts.append(f"themes created: {', '.join(result.themes_created)}")
+        if result.recommendations_created:
+            parts.append(f"recommendations created: {', '.join(map(str, result.recommendations_created))}")
+        if args.dry_run:
+            parts.append("nothing written (dry run)")
+        else:
+            parts.append("nothing to change" if result.revision is None else f"revision {result.revision}")
+        console.print(f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}", markup=False)
+        if rows.ignored:
+            console.print(f"Columns not imported: {', '.join(rows.ignored)}", markup=False)
+        return EXIT_OK
     from store.plan_files import PlanFileError, read_plan_file
 
     try:
@@ -650,13 +700,18 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_tui(args: argparse.Namespace, console: Console) -> int:
-    """Open the tracker on the store; an empty store offers the bundled sample plans."""
+    """Open the tracker on the store; an empty store offers the bundled sample plans.
+
+    ``--as-of DATE`` (hidden from ``--help``; before or after ``tui``) assesses the plan as on
+    that day instead of today, so a demo or a terminal test sees the same overdue actions on
+    any day. Display settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
+    """
     from tui.app import make_app
     from tui.settings import default_settings_path
 
     app = make_app(
-        _store_path(args), plan_id=args.plan, as_of=date.today(), by=_by(args),
-        settings_path=default_settings_path(),
+        _store_path(args), plan_id=args.plan, as_of=getattr(args, "tui_as_of", None) or date.today(),
+        by=_by(args), settings_path=default_settings_path(),
     )
     app.run()
     return EXIT_OK

@@ -1,0 +1,359 @@
+"""Bringing checked tracker rows into a plan: all of them in one transaction, or none.
+
+Rows are matched to the plan's actions by reference: a new reference adds an action, a
+known one updates it. For an update, each column the tracker has sets its field (a blank
+cell clears it: no date, no owner, progress 0, RAG not assessed), except a blank Status,
+which keeps the action's status; fields the tracker has no column for (funding, measures,
+the description, the history) are kept. A blank Status with a Completed date means complete.
+
+The Update column becomes a dated update on the action: the export's form
+"2019-09-26 Author: text" keeps its date and author; other text is dated ``on`` and signed
+``by``. Either is added only if the action does not already have it. A moved due date is
+recorded in the action's due-date history.
+
+Themes are found by key (first) or by name, recommendations by number, both against the target
+plan; ones the plan lacks are errors unless ``create_missing``, when they are added (a
+theme's key is made from its name's initials, e.g. "Quality of Practice" -> "QP").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from store.importers.problems import TrackerError, TrackerIssue
+from store.importers.tracker import COLUMNS, TrackerRow, TrackerRows
+from store.importers.values import parse_exported_update
+from store.models import Action, ActionUpdate, DueDateChange, Plan, Recommendation, Status, Theme
+from store.repository import KINDS, Repository
+
+STOP_WORDS = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "with", "on"})
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    plan_id: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    themes_created: list[str] = field(default_factory=list)
+    recommendations_created: list[int] = field(default_factory=list)
+    dry_run: bool = False
+    revision: int | None = None
+    """The store's revision after the import; None when nothing was written."""
+
+
+@dataclass(slots=True)
+class _Prepared:
+    result: ImportResult
+    themes: list[Theme]
+    recommendations: list[Recommendation]
+    actions: list[tuple[Action, Action | None]]
+    """(new action, the stored one it replaces or None), for added and updated actions only."""
+
+
+class _NothingToWrite(Exception):
+    pass
+
+
+def import_tracker(
+    repo: Repository,
+    plan_id: str,
+    rows: TrackerRows,
+    *,
+    by: str,
+    create_missing: bool = False,
+    dry_run: bool = False,
+    on: date | None = None,
+) -> ImportResult:
+    """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
+    problem (the file's and the plan's) with nothing written."""
+    on = on or date.today()
+    repo.reload_if_changed()
+    repo.plan(plan_id)  # a tracker never creates a plan: NotFound if there is none
+    if dry_run:
+        prepared = _prepare(repo.plan(plan_id), rows, create_missing=create_missing, by=by, on=on)
+        prepared.result.dry_run = True
+        return prepared.result
+    try:
+        with repo.transaction(by=by) as txn:
+            plan = repo.plan(plan_id)  # current: the transaction reloads what another process saved
+            prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
+            if not (prepared.themes or prepared.recommendations or prepared.actions):
+                raise _NothingToWrite
+            _write(repo, txn, plan, prepared)
+    except _NothingToWrite:
+        return prepared.result
+    prepared.result.revision = repo.revision
+    return prepared.result
+
+
+def _write(repo: Repository, txn: Any, plan: Plan, prepared: _Prepared) -> None:
+    plan_id = plan.id
+    for model in (*prepared.themes, *prepared.recommendations):
+        kind = KINDS[type(model)]
+        key = getattr(model, kind.key_field)
+        txn.table(kind.table).insert({**model.model_dump(mode="json"), "plan_id": plan_id})
+        txn.audit.append(repo._entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
+    table = txn.table("actions")
+    stored = {
+        doc["ref"]: (doc.doc_id, dict(doc)) for doc in table.search(lambda doc: doc.get("plan_id") == plan_id)
+    }
+    inserts: list[dict[str, Any]] = []
+    replacements: dict[str, dict[str, Any]] = {}
+    doc_ids: list[int] = []
+    for action, old in prepared.actions:
+        new_doc = {**action.model_dump(mode="json"), "plan_id": plan_id}
+        if old is None:
+            inserts.append(new_doc)
+            txn.audit.append(repo._entry(txn, plan_id, "action", action.ref, "created", None, action.ref))
+        else:
+            doc_id, old_doc = stored[action.ref]
+            repo._audit_diff(txn, plan_id, "action", action.ref, old_doc, new_doc)
+            replacements[action.ref] = new_doc
+            doc_ids.append(doc_id)
+    if inserts:
+        table.insert_multiple(inserts)
+    if replacements:
+
+        def replace(doc: dict[str, Any]) -> None:  # one pass over the table, not one per action
+            new_doc = replacements[doc["ref"]]
+            doc.clear()
+            doc.update(new_doc)
+
+        table.update(replace, doc_ids=doc_ids)
+    by_ref = {action.ref: action for action, _ in prepared.actions}
+    actions = [by_ref.pop(action.ref, action) for action in plan.actions] + list(by_ref.values())
+    updated = plan.model_copy(
+        update={
+            "themes": [*plan.themes, *prepared.themes],
+            "recommendations": [*plan.recommendations, *prepared.recommendations],
+            "actions": actions,
+        }
+    )
+    txn.changed(plan_id, None, plan_id, updated)
+
+
+def theme_key_for(name: str, taken: set[str]) -> str:
+    """A short unique key from a theme's name: initials of its words, or a single word's start."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    all_words = re.findall(r"[A-Za-z0-9]+", ascii_name)
+    significant = [word for word in all_words if word.lower() not in STOP_WORDS] or all_words
+    if len(significant) >= 2:
+        base = "".join(word[0] for word in significant)[:6].upper()
+    elif significant:
+        base = significant[0][:3].upper()
+    else:
+        base = "T"
+    key, number = base, 1
+    while key.lower() in taken:
+        number += 1
+        key = f"{base[:12]}{number}"
+    taken.add(key.lower())
+    return key
+
+
+def _prepare(plan: Plan, rows: TrackerRows, *, create_missing: bool, by: str, on: date) -> _Prepared:
+    problems = list(rows.problems)
+    result = ImportResult(plan.id)
+    themes = _ThemeFinder(plan, create_missing)
+    new_recommendations: dict[int, Recommendation] = {}
+    known_numbers = {rec.number for rec in plan.recommendations}
+    existing = {action.ref: action for action in plan.actions}
+    prepared: list[tuple[Action, Action | None]] = []
+    for row in rows.rows:
+        theme_key = None
+        if "theme" in row.values:
+            theme_key = themes.resolve(row.values["theme"])
+            if theme_key is None:
+                problems.append(
+                    TrackerIssue(row.number, rows.header("theme"), row.cells["theme"], themes.why)
+                )
+        unknown = [n for n in row.values.get("recommendations", []) if n not in known_numbers]
+        if unknown and create_missing:
+            for number in unknown:
+                new_recommendations.setdefault(number, Recommendation(number=number))
+        elif unknown:
+            listed = ", ".join(str(n) for n in unknown)
+            problems.append(
+                TrackerIssue(
+                    row.number,
+                    rows.header("recommendations"),
+                    row.cells["recommendations"],
+                    f"names recommendation(s) {listed}, which plan {plan.id} does not have",
+                )
+            )
+            continue
+        if row.broken or theme_key is None:
+            continue
+        old = existing.get(row.values["ref"])
+        action = _action(rows, row, theme_key, old, by=by, on=on, problems=problems)
+        if action is None:
+            continue
+        if old is None:
+            result.added.append(action.ref)
+            prepared.append((action, None))
+        elif action == old:
+            result.unchanged.append(action.ref)
+        else:
+            result.updated.append(action.ref)
+            prepared.append((action, old))
+    if problems:
+        order = {header: position for position, header in enumerate(rows.columns.values())}
+        problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
+        raise TrackerError(rows.path, problems)
+    result.themes_created = [theme.key for theme in themes.created]
+    result.recommendations_created = sorted(new_recommendations)
+    recs = [new_recommendations[n] for n in sorted(new_recommendations)]
+    return _Prepared(result, themes.created, recs, prepared)
+
+
+class _ThemeFinder:
+    """Theme keys by key or by name, case-insensitively; creates missing ones if allowed."""
+
+    def __init__(self, plan: Plan, create_missing: bool) -> None:
+        self.plan = plan
+        self.create_missing = create_missing
+        self.by_key = {theme.key.lower(): theme.key for theme in plan.themes}
+        self.by_name: dict[str, list[str]] = {}
+        for theme in plan.themes:
+            self.by_name.setdefault(_fold(theme.name), []).append(theme.key)
+        self.taken = set(self.by_key)
+        self.created: list[Theme] = []
+        self.why = ""
+
+    def resolve(self, written: str) -> str | None:
+        if written.lower() in self.by_key:
+            return self.by_key[written.lower()]
+        keys = self.by_name.get(_fold(written), [])
+        if len(keys) == 1:
+            return keys[0]
+        if len(keys) > 1:
+            self.why = f"is the name of more than one theme ({', '.join(keys)}); use the theme's key"
+            return None
+        if not self.create_missing:
+            known = "; ".join(f"{theme.key} {theme.name}" for theme in self.plan.themes) or "none"
+            self.why = f"is not a theme of plan {self.plan.id} (themes: {known})"
+            return None
+        try:
+            theme = Theme(key=theme_key_for(written, self.taken), name=written)
+        except ValidationError:
+            self.why = "cannot be made a theme (a theme's name is at most 500 characters)"
+            return None
+        self.created.append(theme)
+        self.by_name[_fold(written)] = [theme.key]
+        return theme.key
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _action(
+    rows: TrackerRows,
+    row: TrackerRow,
+    theme_key: str,
+    old: Action | None,
+    *,
+    by: str,
+    on: date,
+    problems: list[TrackerIssue],
+) -> Action | None:
+    fields: dict[str, Any] = old.model_dump() if old is not None else {}
+    given = row.values
+    for name in ("ref", "title", "description", "owner", "start_on", "due_on", "completed_on", "rag"):
+        if name in given:
+            fields[name] = given[name]
+    fields["theme"] = theme_key
+    if "progress" in given:
+        fields["progress"] = given["progress"]
+    if "recommendations" in given:
+        fields["recommendations"] = given["recommendations"]
+    status = given.get("status")
+    if status is None and given.get("completed_on") is not None:
+        status = Status.COMPLETE
+    if status is not None:
+        fields["status"] = status
+    before = len(problems)
+    start, due, done = fields.get("start_on"), fields.get("due_on"), fields.get("completed_on")
+    if start and due and due < start:
+        problems.append(
+            TrackerIssue(
+                row.number,
+                rows.header("due_on"),
+                row.cells["due_on"],
+                f"is before the start, {start:%d/%m/%Y}",
+            )
+        )
+    if start and done and done < start:
+        problems.append(
+            TrackerIssue(
+                row.number,
+                rows.header("completed_on"),
+                row.cells["completed_on"],
+                f"is before the start, {start:%d/%m/%Y}",
+            )
+        )
+    if done and fields.get("status", Status.NOT_STARTED) is not Status.COMPLETE:
+        label = Status(fields["status"]).label.lower()
+        problems.append(
+            TrackerIssue(
+                row.number,
+                rows.header("completed_on"),
+                row.cells["completed_on"],
+                f"is a completed date, but the status is {label}",
+            )
+        )
+    if len(problems) > before:
+        return None
+    if old is not None and old.due_on and fields.get("due_on") and fields["due_on"] != old.due_on:
+        reason = f"changed by importing {rows.path.name}"[:500]
+        change = DueDateChange(
+            on=on, by=by, old_due_on=old.due_on, new_due_on=fields["due_on"], reason=reason
+        )
+        fields["due_history"] = [*fields.get("due_history", []), change.model_dump()]
+    try:
+        if given.get("update"):
+            _add_update(fields, given["update"], by=by, on=on)
+    except ValidationError as error:
+        why = "; ".join(str(d["msg"]) for d in error.errors(include_url=False))
+        problems.append(
+            TrackerIssue(row.number, rows.header("update"), row.cells["update"], f"is not accepted: {why}")
+        )
+        return None
+    try:
+        return Action.model_validate(fields)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            name = str(detail["loc"][0]) if detail["loc"] else ""
+            column = rows.header(name) if name in COLUMNS else rows.header("ref")
+            message = str(detail["msg"]).removeprefix("Value error, ")
+            if name == "ref" and detail["type"] == "string_pattern_mismatch":
+                message = "letters, digits and . _ - / only, starting with a letter or digit, at most 32"
+            problems.append(
+                TrackerIssue(row.number, column, row.cells.get(name), f"is not accepted: {message}")
+            )
+        return None
+
+
+def _add_update(fields: dict[str, Any], written: str, *, by: str, on: date) -> None:
+    updates: list[dict[str, Any]] = list(fields.get("updates", []))
+    exported = parse_exported_update(written)
+    if exported is not None:
+        when, author, text = exported
+        if any((u["on"], u["author"], u["text"]) == exported for u in updates):
+            return
+    else:
+        when, author, text = on, by, written
+        latest = max(updates, key=lambda u: u["on"], default=None)
+        if latest is not None and latest["text"] == written:
+            return
+    update = ActionUpdate(on=when, author=author, text=text, rag=fields.get("rag"))
+    fields["updates"] = [*updates, update.model_dump()]

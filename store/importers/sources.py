@@ -1,0 +1,375 @@
+"""Reading an untrusted tracker file into rows of cells, refusing what is unsafe or unreadable.
+
+Limits, checked before anything is parsed:
+
+- the file may be at most :data:`MAX_FILE_BYTES` (20 MiB); larger files are refused unread;
+- an XLSX workbook is checked from its zip directory before openpyxl opens it: at most
+  :data:`MAX_MEMBERS` members, :data:`MAX_UNCOMPRESSED_BYTES` (200 MiB) uncompressed in all,
+  and no member over 1 MiB may expand more than :data:`MAX_RATIO` (100:1) — a zip bomb;
+  encrypted members, unusual compression and macros (``xl/vbaProject.bin``) are refused;
+- XML is parsed through defusedxml (openpyxl uses it when installed; this is asserted), so a
+  workbook whose XML declares entities (an entity-expansion bomb) is refused;
+- rows beyond Excel's 1,048,576 and columns beyond :data:`MAX_COLUMNS` are not read.
+
+``.xls``, ``.xlsm``, ``.xlsb`` and password-protected workbooks (an encrypted OLE container,
+``D0 CF 11 E0``) are refused with a message saying what to do instead.
+
+CSV text is decoded as UTF-8 with a byte-order mark, else UTF-8, else Windows-1252 (what
+Excel writes in the UK). A byte that is in none of them, or a file that mixes UTF-8 with
+another encoding, is an error naming the row, column and byte offset: characters are never
+guessed at or replaced.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import stat
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from store.importers.problems import TrackerError, TrackerIssue
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_CHECKED_ABOVE = 1024 * 1024
+"""Members smaller than this uncompressed cannot do harm whatever their ratio."""
+MAX_MEMBERS = 10_000
+MAX_ROW_NUMBER = 1_048_576
+MAX_COLUMNS = 256
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+REFUSED_SUFFIXES = {
+    ".xls": "is an Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx or CSV",
+    ".xlsm": "is a macro-enabled workbook (.xlsm), which is not accepted; save it as .xlsx or CSV",
+    ".xlsb": "is a binary workbook (.xlsb), which is not accepted; save it as .xlsx or CSV",
+    ".xltm": "is a macro-enabled template, which is not accepted; save it as .xlsx or CSV",
+}
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_UTF8_MULTIBYTE = (
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+UTF8_MULTIBYTE = re.compile(_UTF8_MULTIBYTE)
+NEXT_INVALID_UTF8 = re.compile(rb"(?:[\x00-\x7f]|" + _UTF8_MULTIBYTE + rb")*+(.)", re.DOTALL)
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A cell whose value cannot be used (an Excel error, a formula never calculated)."""
+
+    shown: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A number from a cell formatted as a percentage: 0.5 is shown as 50%."""
+
+    fraction: float
+
+
+Cell = str | int | float | bool | datetime | date | time | timedelta | Percent | Unusable | None
+
+
+@dataclass(slots=True)
+class Sheet:
+    """The non-blank rows of one sheet, each with its row number as the spreadsheet shows it."""
+
+    rows: list[tuple[int, list[Cell]]]
+    source: str
+    """What was read, e.g. "CSV (Windows-1252)" or "XLSX sheet 'Actions'"."""
+    epoch: datetime = datetime(1899, 12, 30)
+    """Day zero of the workbook's serial dates (XLSX only)."""
+
+
+def fail(path: Path, why: str, row: int | None = None) -> NoReturn:
+    raise TrackerError(path, [TrackerIssue(row, None, None, why)])
+
+
+def is_blank(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def column_letter(position: int) -> str:
+    """0 -> "A", 26 -> "AA"."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_sheet(path: Path) -> Sheet:
+    """The rows of a .csv or .xlsx tracker, after every safety check."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED_SUFFIXES:
+        fail(path, f"the file {REFUSED_SUFFIXES[suffix]}")
+    if suffix not in {".csv", ".xlsx"}:
+        fail(path, "only .xlsx workbooks and .csv files can be imported as trackers")
+    raw = read_bounded(path)
+    return read_csv(path, raw) if suffix == ".csv" else read_xlsx(path, raw)
+
+
+def read_bounded(path: Path) -> bytes:
+    """The file's bytes, refusing anything but a regular file of at most MAX_FILE_BYTES."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            fail(path, "is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            fail(path, f"the file is {info.st_size:,} bytes; trackers may be at most {MAX_FILE_BYTES:,}")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        fail(path, f"cannot be read: {error.strerror or error}")
+    if len(raw) > MAX_FILE_BYTES:
+        fail(path, f"the file grew past {MAX_FILE_BYTES:,} bytes while it was read")
+    return raw
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def invalid_utf8_offsets(raw: bytes, start: int = 0) -> list[int]:
+    """Offsets of the bytes that are not part of a well-formed UTF-8 character."""
+    offsets, position = [], start
+    while (found := NEXT_INVALID_UTF8.match(raw, position)) is not None:
+        offsets.append(found.start(1))
+        position = found.end()
+    return offsets
+
+
+def decode_csv(raw: bytes) -> tuple[str, str, list[int], str]:
+    """(text, encoding label, offsets of bad bytes, why they are bad).
+
+    Bad bytes are kept in the text as lone surrogates (``surrogateescape``), one per byte,
+    so each can be traced to its row and column.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        bad = invalid_utf8_offsets(raw, 3)
+        why = "is not valid UTF-8, though the file starts with a UTF-8 byte-order mark"
+        return raw[3:].decode("utf-8", "surrogateescape"), "UTF-8 with BOM", bad, why
+    try:
+        return raw.decode("utf-8"), "UTF-8", [], ""
+    except UnicodeDecodeError:
+        pass
+    if UTF8_MULTIBYTE.search(raw):
+        why = "is not valid UTF-8, but other characters in the file are: it mixes encodings"
+        return raw.decode("utf-8", "surrogateescape"), "UTF-8", invalid_utf8_offsets(raw), why
+    bad = [found.start() for found in CP1252_UNDEFINED.finditer(raw)]
+    why = "is not a character in UTF-8 or in Windows-1252"
+    return raw.decode("cp1252", "surrogateescape"), "Windows-1252", bad, why
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma unless the header line has more semicolons or tabs (as some locales write)."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=lambda mark: (first.count(mark), mark == ","))
+
+
+def read_csv(path: Path, raw: bytes) -> Sheet:
+    if raw.startswith((OLE_MAGIC, b"PK\x03\x04")):
+        fail(path, "looks like an Excel workbook, not CSV text; save it as .xlsx or as CSV")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        fail(path, "is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8' instead")
+    text, encoding, bad, why = decode_csv(raw)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    rows: list[tuple[int, list[Cell]]] = []
+    problems: list[TrackerIssue] = []
+    header: list[str] | None = None
+    number = 0
+    try:
+        for record in reader:
+            number += 1
+            if number > MAX_ROW_NUMBER:
+                fail(path, f"has more than {MAX_ROW_NUMBER:,} rows", number)
+            if bad and len(problems) < len(bad):
+                for position, cell in enumerate(record):
+                    for _ in ESCAPED_BYTE.finditer(cell):
+                        offset = bad[len(problems)]
+                        label = header[position] if header and position < len(header) else None
+                        column = (label or "").strip() or column_letter(position)
+                        problems.append(
+                            TrackerIssue(
+                                number, column, None, f"byte 0x{raw[offset]:02X} at offset {offset} {why}"
+                            )
+                        )
+            if any(cell.strip() for cell in record):
+                header = header or record
+                rows.append((number, list(record)))
+    except csv.Error as error:
+        fail(path, f"is not readable as CSV: {error}", number + 1)
+    if problems:
+        raise TrackerError(path, problems)
+    return Sheet(rows, f"CSV ({encoding})")
+
+
+# XLSX --------------------------------------------------------------------------------------
+
+
+def check_zip(path: Path, raw: bytes) -> None:
+    """Refuse a workbook whose zip directory promises too much, before any of it is inflated."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        fail(path, f"is not a readable .xlsx workbook ({error})")
+    with archive:
+        members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        fail(path, f"the workbook has {len(members):,} parts; at most {MAX_MEMBERS:,} are accepted")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.flag_bits & 0x1:
+            fail(path, f"part {member.filename!r} is encrypted; remove the workbook's password")
+        if member.compress_type not in {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}:
+            fail(path, f"part {member.filename!r} uses an unusual compression; save the workbook again")
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_RATIO:
+            fail(
+                path,
+                f"part {member.filename!r} would expand {ratio:,.0f} times (to {member.file_size:,} "
+                f"bytes); at most {MAX_RATIO}:1 is accepted (a zip bomb?)",
+            )
+        if member.filename.lower() == "xl/vbaproject.bin":
+            fail(path, "the workbook contains macros, which are not accepted; save it as a plain .xlsx")
+    if total > MAX_UNCOMPRESSED_BYTES:
+        fail(
+            path,
+            f"the workbook would expand to {total:,} bytes; at most {MAX_UNCOMPRESSED_BYTES:,} "
+            "are accepted (a zip bomb?)",
+        )
+
+
+def read_xlsx(path: Path, raw: bytes) -> Sheet:
+    if raw.startswith(OLE_MAGIC):
+        fail(
+            path,
+            "is a password-protected (encrypted) workbook or an old .xls renamed; remove the "
+            "password (File > Info > Protect Workbook) and save it as .xlsx",
+        )
+    if not raw.startswith(b"PK"):
+        fail(path, "is not an .xlsx workbook (it is not a zip archive)")
+    check_zip(path, raw)
+    import openpyxl
+    from defusedxml import DefusedXmlException
+
+    if not openpyxl.DEFUSEDXML:
+        fail(path, "XLSX files are read only with defusedxml protection (is OPENPYXL_DEFUSEDXML off?)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _load(path, raw)
+    except TrackerError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a malformed file, and wraps some
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, DefusedXmlException):
+                fail(path, "the workbook's XML declares entities, which are refused (an XML bomb?)")
+            cause = cause.__cause__ or cause.__context__
+        first = str(error).split("\n", 1)[0]
+        fail(path, f"is not a readable .xlsx workbook ({type(error).__name__}: {first})")
+
+
+def _load(path: Path, raw: bytes) -> Sheet:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+    try:
+        sheets = book.worksheets
+        if not sheets:
+            fail(path, "the workbook has no worksheets")
+        sheet = next((s for s in sheets if s.title.strip().lower() == "actions"), sheets[0])
+        uncalculated, widest = _scan_sheet(book, sheet)
+        sheet.reset_dimensions()  # a forged dimension must not make us pad millions of cells
+        rows: list[tuple[int, list[Cell]]] = []
+        for number, row in enumerate(sheet.iter_rows(max_col=max(1, min(widest, MAX_COLUMNS))), start=1):
+            if number > MAX_ROW_NUMBER:
+                fail(path, f"the sheet has more than {MAX_ROW_NUMBER:,} rows", number)
+            cells = [_cell(item) for item in row]
+            for column, formula in uncalculated.get(number, {}).items():
+                if column <= len(cells) and cells[column - 1] is None:
+                    cells[column - 1] = Unusable(
+                        formula,
+                        "is a formula with no saved value; open the file in Excel, let it "
+                        "calculate, and save it",
+                    )
+            while cells and is_blank(cells[-1]):
+                cells.pop()
+            if cells:
+                rows.append((number, cells))
+        return Sheet(rows, f"XLSX sheet {sheet.title!r}", book.epoch)
+    finally:
+        book.close()
+
+
+def _cell(item: Any) -> Cell:
+    value = getattr(item, "value", None)
+    if value is None:
+        return None
+    if getattr(item, "data_type", None) == "e":
+        return Unusable(str(value), "is an Excel error value")
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in item.number_format:
+        return Percent(float(value))
+    if isinstance(value, str | int | float | bool | datetime | date | time | timedelta):
+        return value
+    return Unusable(str(value), "is not a value ipt can read")
+
+
+def _scan_sheet(book: Any, sheet: Any) -> tuple[dict[int, dict[int, str]], int]:
+    """({row: {column: formula}} for formula cells with no saved value, the widest column used).
+
+    openpyxl shows both a blank cell and an uncalculated formula as None, so the sheet's
+    XML is scanned (through defusedxml) for ``<c>`` elements with an ``<f>`` but no ``<v>``
+    (or an empty one that is not a saved empty text).
+    """
+    from defusedxml.ElementTree import iterparse
+
+    namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    row_tag, cell_tag = f"{namespace}row", f"{namespace}c"
+    found: dict[int, dict[int, str]] = {}
+    row_number, column, widest = 0, 0, 0
+    data: Any = None
+    with book._archive.open(sheet._worksheet_path) as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if element.tag == f"{namespace}sheetData":
+                    data = element
+                elif element.tag == row_tag:
+                    given = element.get("r")
+                    row_number = int(given) if given and given.isdigit() else row_number + 1
+                    column = 0
+                continue
+            if element.tag == cell_tag:
+                reference = element.get("r")
+                column = _column_number(reference) if reference else column + 1
+                widest = max(widest, column)
+                formula = element.find(f"{namespace}f")
+                cached = element.find(f"{namespace}v")
+                text_type = element.get("t") in {"str", "s", "inlineStr"}  # a saved empty text is a value
+                if formula is not None and (cached is None or (not cached.text and not text_type)):
+                    found.setdefault(row_number, {})[column] = "=" + (formula.text or "")
+            elif element.tag == row_tag and data is not None:
+                del data[:]  # finished rows are not kept: memory stays flat however long the sheet
+    return found, widest
+
+
+def _column_number(reference: str) -> int:
+    number = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        number = number * 26 + ord(char.upper()) - 64
+    return number

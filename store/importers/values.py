@@ -1,0 +1,258 @@
+"""Reading one tracker cell as the value an action field needs, the way councils write them.
+
+Each parser takes a cell (text from CSV; typed values from XLSX) and returns the value or
+raises ``ValueError`` whose message completes the sentence "'31/02/2020' …", e.g.
+"is not a date".
+
+- Dates: 31/03/2020, 31/3/20, 2020-03-31, 31 March 2020, 31-Mar-2020, Excel date cells and
+  (XLSX only) serial numbers; "March 2020" or "Mar 2020" means the end of that month.
+  -, n/a, TBC and blank mean no date. Numbers in CSV are not dates.
+- RAG: Red, Amber, Green, Blue, Complete or R/A/G/B/C; blank, "-", "n/a" or "Not assessed" is none.
+- Status: Not started, In progress, Complete, Blocked, Cancelled and common words for them
+  (see :data:`STATUS_WORDS`).
+- Progress: 50%, 50, or a share 0.5 (a number from 0 to 1 written with a decimal point, or a
+  percentage-formatted XLSX cell); rounded half up to a whole percent; blank is 0.
+- Recommendations: integers and ranges separated by commas, semicolons or spaces: "2, 5",
+  "2;5", "1-17".
+- Text: a leading apostrophe that the ipt export adds to neutralise a formula (``'=…``,
+  ``'+…``, ``'-…``, ``'@…``, ``'<tab>…``, ``'<CR>…``, ``'<LF>…``) is removed, so export then
+  import gives back the text exactly. (The one text that cannot round-trip is one that itself
+  begins with an apostrophe followed by one of those characters.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from store.exports import FORMULA_TRIGGERS
+from store.importers.sources import Cell, Percent, Unusable
+from store.models import Rag, Status
+
+BLANK_WORDS = frozenset({"", "-", "–", "—", "n/a", "na"})
+NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
+MONTHS = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+} | {"sept": 9}
+RAG_WORDS = {
+    "r": Rag.RED,
+    "red": Rag.RED,
+    "a": Rag.AMBER,
+    "amber": Rag.AMBER,
+    "g": Rag.GREEN,
+    "green": Rag.GREEN,
+    "b": Rag.BLUE,
+    "blue": Rag.BLUE,
+    "c": Rag.BLUE,
+    "complete": Rag.BLUE,
+    "completed": Rag.BLUE,
+}
+NO_RAG_WORDS = BLANK_WORDS | {"not assessed", "none"}
+STATUS_WORDS = {
+    Status.NOT_STARTED: ("not started", "not yet started", "planned", "to do", "todo"),
+    Status.IN_PROGRESS: ("in progress", "started", "ongoing", "underway", "under way", "on track"),
+    Status.COMPLETE: ("complete", "completed", "done", "closed", "achieved"),
+    Status.BLOCKED: ("blocked", "on hold", "stalled"),
+    Status.CANCELLED: ("cancelled", "canceled", "withdrawn"),
+}
+STATUS_BY_WORD = {word: status for status, words in STATUS_WORDS.items() for word in words}
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?: 0?0:00(?::00)?)?")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ \-]([A-Za-z]+)\.?,?[ \-](\d{4}|\d{2})")
+_MONTH_YEAR = re.compile(r"([A-Za-z]+)\.?,?[ \-](\d{4})")
+_RANGE = re.compile(r"(\d+)-(\d+)")
+_SPACED_DASH = re.compile(r"\s*[-–]\s*")
+_EXPORTED_UPDATE = re.compile(r"(\d{4}-\d{2}-\d{2}) ([^:\n]+?): (.*)", re.DOTALL)
+
+
+def words(value: str) -> str:
+    """Lower case with runs of spaces, underscores and hyphens made one space."""
+    return " ".join(re.split(r"[\s_\-]+", value.strip().lower())).strip()
+
+
+def unescape(text: str) -> str:
+    """Undo the export's formula neutralising: ``'=SUM(1)`` -> ``=SUM(1)``; nothing else."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+def as_text(cell: Cell) -> str:
+    """Any cell as the text a person sees (numbers without a spurious ``.0``)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Unusable):
+        return cell.shown
+    if isinstance(cell, Percent):
+        return f"{_decimal(cell.fraction) * 100:f}%"
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, datetime) and cell.time() == time(0):
+        return cell.date().isoformat()
+    if isinstance(cell, date | time):
+        return cell.isoformat()
+    if isinstance(cell, str):
+        return unescape(cell)
+    return str(cell)
+
+
+def text(cell: Cell) -> str:
+    """A text field: stripped, with the export's escaping undone."""
+    _refuse_unusable(cell)
+    return as_text(cell).strip()
+
+
+def _refuse_unusable(cell: Cell) -> None:
+    if isinstance(cell, Unusable):
+        raise ValueError(cell.why)
+
+
+def _decimal(number: float | int) -> Decimal:
+    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    if year < 100:
+        year += 2000
+    return date(year, month, day)
+
+
+def parse_date(cell: Cell, epoch: datetime) -> date | None:
+    _refuse_unusable(cell)
+    if cell is None:
+        return None
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, bool) or not isinstance(cell, int | float | str):
+        raise ValueError("is not a date")
+    if isinstance(cell, int | float):  # only XLSX gives numbers: an Excel serial date
+        if not 1 <= cell < 2958466:
+            raise ValueError("is not a date (as an Excel serial number it is out of range)")
+        return (epoch + timedelta(days=int(cell))).date()
+    value = cell.strip()
+    if value.lower() in NO_DATE_WORDS:
+        return None
+    try:
+        if match := _ISO.fullmatch(value) or _YMD_SLASH.fullmatch(value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DMY.fullmatch(value):
+            if int(match[2]) > 12 >= int(match[1]):
+                raise ValueError("is not a date (write dates day first: 31/03/2020)")
+            return _make_date(int(match[3]), int(match[2]), int(match[1]))
+        if (match := _DAY_MONTH_YEAR.fullmatch(value)) and match[2].lower() in MONTHS:
+            return _make_date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
+        if (match := _MONTH_YEAR.fullmatch(value)) and match[1].lower() in MONTHS:
+            year, month = int(match[2]), MONTHS[match[1].lower()]
+            return date(year, month, calendar.monthrange(year, month)[1])
+    except ValueError as error:
+        if str(error).startswith("is "):
+            raise
+        raise ValueError("is not a date") from None
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        raise ValueError("is not a date (a number; write dates as 31/03/2020)")
+    raise ValueError("is not a date")
+
+
+def parse_rag(cell: Cell) -> Rag | None:
+    _refuse_unusable(cell)
+    word = words(as_text(cell))
+    if word in NO_RAG_WORDS:
+        return None
+    try:
+        return RAG_WORDS[word]
+    except KeyError:
+        raise ValueError("is not a RAG rating (use Red, Amber, Green or Blue, or R, A, G, B)") from None
+
+
+def parse_status(cell: Cell) -> Status | None:
+    """The status, or None for a blank cell."""
+    _refuse_unusable(cell)
+    word = words(as_text(cell))
+    if word in BLANK_WORDS:
+        return None
+    try:
+        return STATUS_BY_WORD[word]
+    except KeyError:
+        raise ValueError(
+            "is not a status (use Not started, In progress, Complete, Blocked or Cancelled)"
+        ) from None
+
+
+def parse_progress(cell: Cell) -> int:
+    _refuse_unusable(cell)
+    if isinstance(cell, bool | date | time | timedelta):
+        raise ValueError("is not a percentage (write 50%, 50 or 0.5)")
+    if isinstance(cell, Percent):
+        number = _decimal(cell.fraction) * 100
+    elif isinstance(cell, int | float):
+        number = _decimal(cell)
+        if isinstance(cell, float) and not cell.is_integer() and 0 <= cell <= 1:
+            number *= 100
+    else:
+        value = as_text(cell).strip()
+        if value.lower() in BLANK_WORDS:
+            return 0
+        share = not value.endswith("%") and "." in value
+        try:
+            number = Decimal(value.removesuffix("%").strip())
+        except InvalidOperation:
+            raise ValueError("is not a percentage (write 50%, 50 or 0.5)") from None
+        if not number.is_finite():
+            raise ValueError("is not a percentage (write 50%, 50 or 0.5)")
+        if share and 0 <= number <= 1:
+            number *= 100
+    whole = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if not 0 <= whole <= 100:
+        raise ValueError("is not between 0% and 100%")
+    return whole
+
+
+def parse_recommendations(cell: Cell) -> list[int]:
+    _refuse_unusable(cell)
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        if isinstance(cell, float) and not cell.is_integer():
+            raise ValueError("is not a list of recommendation numbers (write 2, 5 or 1-17)")
+        cell = str(int(cell))
+    value = as_text(cell).strip()
+    if value.lower() in BLANK_WORDS:
+        return []
+    numbers: list[int] = []
+    for token in re.split(r"[,;\s]+", _SPACED_DASH.sub("-", value)):
+        if not token:
+            continue
+        if token.isdigit():
+            numbers.append(int(token))
+        elif (match := _RANGE.fullmatch(token)) and int(match[1]) <= int(match[2]):
+            if int(match[2]) > 999:
+                raise ValueError(f"has a range {token} beyond recommendation 999")
+            numbers.extend(range(int(match[1]), int(match[2]) + 1))
+        else:
+            raise ValueError("is not a list of recommendation numbers (write 2, 5 or 1-17)")
+    repeated = sorted(n for n, count in Counter(numbers).items() if count > 1)
+    if repeated:
+        raise ValueError(f"lists recommendation {repeated[0]} twice")
+    if any(not 1 <= n <= 999 for n in numbers):
+        raise ValueError("has a recommendation number outside 1-999")
+    return sorted(numbers)
+
+
+def parse_exported_update(value: str) -> tuple[date, str, str] | None:
+    """``"2019-09-26 Author: text"`` as the export writes an action's latest update, else None."""
+    match = _EXPORTED_UPDATE.fullmatch(value)
+    if match is None:
+        return None
+    try:
+        return date.fromisoformat(match[1]), match[2].strip(), match[3].strip()
+    except ValueError:
+        return None
