@@ -10,7 +10,18 @@ class StoreError(Exception):
     """Base class: something about the store stopped the operation; nothing was saved."""
 
 
-class StoreUnreadable(StoreError):
+class DamagedStore(StoreError):
+    """A store that cannot be used as it is; it has been left untouched."""
+
+    backup: str | None = None
+    """A sentence about the previous good version, when there is one."""
+
+    def offer_backup(self, sentence: str) -> None:
+        self.backup = sentence
+        self.args = (f"{self.args[0]}\n{sentence}",)
+
+
+class StoreUnreadable(DamagedStore):
     """The store file cannot be read as a store; it has been left untouched."""
 
     def __init__(self, path: Path, why: str) -> None:
@@ -19,7 +30,7 @@ class StoreUnreadable(StoreError):
         self.why = why
 
 
-class StoreInvalid(StoreError):
+class StoreInvalid(DamagedStore):
     """The store file reads but breaks the plan's rules; it has been left untouched."""
 
     def __init__(self, path: Path, problems: Sequence[str]) -> None:

@@ -28,11 +28,13 @@ from tinydb.table import Table
 
 from store.errors import (
     ConflictError,
+    DamagedStore,
     NewerSchema,
     NotFound,
     ReadOnlyStore,
     RuleBroken,
     StoreBusy,
+    StoreError,
     StoreInvalid,
     StoreUnreadable,
 )
@@ -57,7 +59,14 @@ from store.models import (
     Theme,
 )
 from store.snapshots import SnapshotHeader, SnapshotStore
-from store.storage import AtomicJSONStorage, Data, remove_stray_temp_files
+from store.storage import (
+    AtomicJSONStorage,
+    Data,
+    backup_path,
+    parse_store_bytes,
+    remove_stray_temp_files,
+    write_atomically,
+)
 from store.validation import describe_errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -188,8 +197,15 @@ class Repository:
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""
         with self._thread_lock, _collector_paused():
-            data = self.storage.load()
-            self._plans = self._validate_all(data)
+            try:
+                data = self.storage.load()
+                self._plans = self._validate_all(data)
+            except DamagedStore as error:
+                if self.path is not None:
+                    sentence = describe_backup(self.path)
+                    if sentence:
+                        error.offer_backup(sentence)
+                raise
             meta = data.get("meta", {}).get("1", {})
             self.revision = int(meta.get("revision", 0))
             self.token = meta.get("commit")
@@ -577,7 +593,9 @@ class Repository:
             raise NotFound(f"no plan {plan_id!r} in the store")
 
     @staticmethod
-    def _find(txn: _Transaction, plan_id: str, kind: EntityKind, key: Any) -> tuple[str, dict[str, Any]] | None:
+    def _find(
+        txn: _Transaction, plan_id: str, kind: EntityKind, key: Any
+    ) -> tuple[str, dict[str, Any]] | None:
         """The (doc id, document) of one entity, scanning raw documents (no Document objects)."""
         field_name = kind.key_field
         for doc_id, doc in txn.documents(kind.table).items():
@@ -632,3 +650,36 @@ class Repository:
         elif kind.model is Kpi:
             users = [f"action {doc['ref']}" for doc in actions if key in doc.get("measures", [])]
         return users
+
+
+def describe_backup(path: Path) -> str | None:
+    """A sentence offering the previous good version of a damaged store, if it is usable."""
+    backup = backup_path(path)
+    try:
+        data = parse_store_bytes(backup, backup.read_bytes())
+        Repository(None)._validate_all(data)
+    except (OSError, StoreError):
+        return None
+    meta = data.get("meta", {}).get("1", {})
+    return (
+        f"The previous good version (revision {meta.get('revision', '?')}) is kept at {backup}; "
+        f"`ipt --db {path} restore-backup` puts it back and keeps the damaged file beside it."
+    )
+
+
+def restore_backup(path: Path, *, stamp: str) -> Path:
+    """Put the backup back in place of a damaged store; the damaged file is kept, renamed.
+
+    Returns where the damaged file now is. The backup is validated first; audit lines of
+    the lost save are ignored from then on, because their revision is newer than the store's.
+    """
+    backup = backup_path(path)
+    if describe_backup(path) is None:
+        raise StoreUnreadable(backup, "there is no usable backup")
+    lock = filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=10, mode=0o600)
+    with lock:
+        kept = path.with_name(f"{path.name}.damaged-{stamp}")
+        if path.exists():
+            os.replace(path, kept)
+        write_atomically(path, backup.read_bytes())
+    return kept

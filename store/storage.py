@@ -72,6 +72,28 @@ def write_atomically(path: Path, payload: bytes) -> None:
     fsync_folder(path.parent)
 
 
+def backup_path(path: Path) -> Path:
+    """Where the previous good version of a store is kept: ``plans.json.bak``."""
+    return path.with_name(path.name + ".bak")
+
+
+def keep_backup(path: Path) -> None:
+    """Keep the current store as the backup before it is replaced.
+
+    A hard link costs no copying, so every save keeps the previous version at no cost to
+    the edit. Where the file system has no hard links, no backup is kept.
+    """
+    if not path.exists():
+        return
+    temp = path.with_name(f"{temp_prefix(path)}bak-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        os.link(path, temp)
+        os.replace(temp, backup_path(path))
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
 def remove_stray_temp_files(path: Path) -> list[Path]:
     """Delete temporary files left by a save that was killed; call with the lock held."""
     removed = []
@@ -215,7 +237,9 @@ class AtomicJSONStorage(Storage):
         ordered.update((name, table) for name, table in pending.items() if name != "meta")
         if self.path is not None:
             try:
-                write_atomically(self.path, orjson.dumps(ordered))
+                payload = orjson.dumps(ordered)
+                keep_backup(self.path)
+                write_atomically(self.path, payload)
             except BaseException:
                 self.forget()
                 raise

@@ -333,3 +333,42 @@ def test_take_snapshot_freezes_the_saved_state_with_its_revision(repo: Repositor
     frozen = repo.snapshots.get(header.id)
     assert (header.revision, frozen.plan.action("WF-01").progress) == (2, 30)
     assert repo.plan("test-plan").action("WF-01").progress == 90
+
+
+def test_every_save_keeps_the_previous_version_as_a_backup(store_path: Path) -> None:
+    repo = Repository(store_path)
+    repo.add_plan(make_plan(), by="pm")
+    first = store_path.read_bytes()
+    repo.update_action("test-plan", "WF-01", {"progress": 5}, by="pm", on=ON)
+    assert store_path.with_name("plans.json.bak").read_bytes() == first
+    assert stat.S_IMODE(store_path.with_name("plans.json.bak").stat().st_mode) == 0o600
+
+
+def test_a_damaged_store_offers_the_backup_and_restoring_it_keeps_the_damage(store_path: Path) -> None:
+    from store.repository import restore_backup
+
+    repo = Repository(store_path)
+    repo.add_plan(make_plan(), by="pm")
+    repo.update_action("test-plan", "WF-01", {"progress": 5}, by="pm", on=ON)
+    damaged = store_path.read_bytes()[:40]
+    store_path.write_bytes(damaged)
+    with pytest.raises(StoreUnreadable) as excinfo:
+        Repository(store_path)
+    assert "previous good version (revision 1)" in str(excinfo.value)
+    assert "restore-backup" in str(excinfo.value)
+    assert store_path.read_bytes() == damaged
+    kept = restore_backup(store_path, stamp="20191003T120000")
+    assert kept.read_bytes() == damaged
+    restored = Repository(store_path)
+    assert restored.revision == 1
+    assert restored.plan("test-plan").action("WF-01").progress == 0
+    assert [entry.field for entry in restored.audit()] == ["created"]  # the lost save's audit is ignored
+    restored.update_action("test-plan", "WF-02", {"progress": 7}, by="pm", on=ON)
+    assert [entry.new for entry in Repository(store_path).audit("test-plan", "action")] == [7]
+
+
+def test_no_backup_no_offer(store_path: Path) -> None:
+    store_path.write_bytes(b"{")
+    with pytest.raises(StoreUnreadable) as excinfo:
+        Repository(store_path)
+    assert "previous good version" not in str(excinfo.value)

@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to assess against (default: today, or the snapshot's)",
     )
 
+    commands.add_parser(
+        "restore-backup", help="put back the previous good version of a damaged store (the damaged file is kept)"
+    )
     from tui.cli_reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
@@ -717,6 +720,20 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
+    from datetime import datetime
+
+    from store.repository import restore_backup
+
+    path = _store_path(args)
+    kept = restore_backup(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"))
+    repo = Repository(path)
+    console.print(
+        f"Restored {path} to revision {repo.revision}; the damaged file is kept at {kept}.", markup=False
+    )
+    return EXIT_OK
+
+
 def cmd_review(args: argparse.Namespace, console: Console) -> int:
     from tui.cli_reviews import run_review
 
@@ -733,6 +750,7 @@ def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace, Console], int]] = {
     "review": cmd_review,
+    "restore-backup": cmd_restore_backup,
     "reviews": cmd_reviews,
     None: cmd_tui,
     "tui": cmd_tui,
