@@ -135,7 +135,7 @@ async def test_edit_and_ctrl_s_lands_on_disk_and_in_the_audit(store: Path) -> No
         form.query_one("#field-status", Select).value = Status.IN_PROGRESS.value
         set_input(form, "note", "Recruitment campaign launched")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ActionsScreen)
     fresh = Repository(store)
     action = fresh.plan("test-plan").action("WF-01")
@@ -155,22 +155,22 @@ async def test_invalid_values_show_beside_the_field_and_save_nothing(store: Path
         set_input(form, "progress", "150")
         set_input(form, "start_on", "31/02/2019")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "not a date" in problem(form, "start_on")
         set_input(form, "start_on", "01/05/2019")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "100" in problem(form, "progress")
         set_input(form, "progress", "10")
         set_input(form, "due_on", "01/04/2019")
         set_input(form, "due_reason", "re-planned")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "before start_on" in problem(form, "due_on")
         set_input(form, "title", "")
         set_input(form, "due_on", "01/12/2019")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert problem(form, "title")
         assert app.screen is form
     assert Repository(store).revision == revision
@@ -183,11 +183,11 @@ async def test_moving_a_due_date_needs_a_reason_kept_in_history(store: Path) -> 
         form = await open_form(app, pilot, "WF-02")
         set_input(form, "due_on", "2020-01-31")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "why" in problem(form, "due_reason")
         set_input(form, "due_reason", "Recruitment delayed")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
     action = Repository(store).plan("test-plan").action("WF-02")
     assert action.due_on == date(2020, 1, 31)
     assert action.due_history[-1].reason == "Recruitment delayed"
@@ -232,7 +232,7 @@ async def test_new_action_and_delete_with_confirmation(store: Path) -> None:
         set_input(form, "title", "Audit case files")
         set_input(form, "due_on", "31/01/2020")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ActionsScreen)
         assert "QP-09" in table_refs(app)
         assert app.screen.query_one(ActionTable).current_ref == "QP-09"
@@ -254,7 +254,7 @@ async def test_conflict_is_reported_and_reload_keeps_the_edit(store: Path) -> No
         set_input(form, "owner", "Mine")
         Repository(store).update_action("test-plan", "WF-01", {"progress": 55}, by="someone", on=AS_OF)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "changed by someone else" in problem(form, "_form")
         assert form.query_one("#reload", Button).display
         await pilot.press("ctrl+r")
@@ -262,7 +262,7 @@ async def test_conflict_is_reported_and_reload_keeps_the_edit(store: Path) -> No
         assert form.query_one("#field-owner", Input).value == "Mine"
         assert form.query_one("#field-progress", Input).value == "55"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ActionsScreen)
     action = Repository(store).plan("test-plan").action("WF-01")
     assert (action.owner, action.progress) == ("Mine", 55)
@@ -355,7 +355,7 @@ async def test_impact_evidenced_is_saved_with_a_note(store: Path) -> None:
         await pilot.pause()
         app.screen.query_one("#field-note", Input).value = "Audit shows better plans"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, RecommendationsScreen)
     rec = Repository(store).plan("test-plan").recommendations[0]
     assert rec.impact_evidenced is not None and rec.impact_evidenced.note == "Audit shows better plans"
@@ -369,17 +369,17 @@ async def test_add_spend_and_reading(store: Path) -> None:
         await pilot.pause()
         app.screen.query_one("#field-amount", Input).value = "not money"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "not an amount" in str(app.screen.query_one("#problem-amount", Static).render())
         app.screen.query_one("#field-amount", Input).value = "1200.50"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, FundingScreen)
         await pilot.press("5", "r")
         await pilot.pause()
         app.screen.query_one("#field-value", Input).value = "28"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ScorecardScreen)
     plan = Repository(store).plan("test-plan")
     assert str(plan.spend[-1].amount) == "1200.50"
@@ -494,3 +494,36 @@ def test_action_model_is_what_the_form_checks() -> None:
     """The form's checks come from the model, not a second copy of the rules."""
     with pytest.raises(ValueError, match="progress"):
         Action(ref="X-1", theme="WF", title="t", progress=101)
+
+
+async def test_save_runs_in_a_worker_and_patches_only_the_saved_row(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        table = app.screen.query_one(ActionTable)
+        form = await open_form(app, pilot, "WF-03")
+        rows_before = table.actions
+        set_input(form, "progress", "65")
+        form.action_save()
+        assert form.saving and form.query_one("#saving", Static).display
+        assert form.query_one("#save", Button).disabled
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActionsScreen)
+        assert table.actions is rows_before, "one edited action should not rebuild the table"
+        saved = next(action for action in table.actions if action.ref == "WF-03")
+        assert saved.progress == 65 and table.current_ref == "WF-03"
+        row = table.grid.get_row("WF-03")
+        assert str(row[6]) == "65%"
+        # A change that moves the action in the sort order rebuilds the table.
+        table.sort_by("progress")
+        await pilot.pause()
+        form = await open_form(app, pilot, "WF-01")
+        rows_before = table.actions
+        set_input(form, "progress", "90")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert table.actions is not rows_before
+        assert table.actions[-1].ref == "WF-01" and table.current_ref == "WF-01"
+    assert Repository(store).plan("test-plan").action("WF-03").progress == 65

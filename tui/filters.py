@@ -200,6 +200,11 @@ def _column_value(action: Action, column: str) -> Any:
     return natural_key(action.ref)
 
 
+def sort_value(action: Action, column: str) -> Any:
+    """What :func:`sort_actions` orders ``action`` by in ``column``: equal values keep their place."""
+    return natural_key(action.ref) if column == "ref" else _column_value(action, column)
+
+
 _STATUS_ORDER = {status: position for position, status in enumerate(Status)}
 
 

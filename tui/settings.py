@@ -23,8 +23,15 @@ class Settings:
     """A Textual theme name; the ``t`` key toggles between light and dark."""
 
 
+CONFIG_DIR_VARIABLE = "IPT_CONFIG_DIR"
+"""An environment variable naming the folder for ``settings.json`` (tests point it at a temp folder)."""
+
+
 def default_settings_path() -> Path:
-    """``settings.json`` in the user's config folder."""
+    """``settings.json`` in ``$IPT_CONFIG_DIR`` if set, else in the user's config folder."""
+    override = os.environ.get(CONFIG_DIR_VARIABLE)
+    if override:
+        return Path(override).expanduser() / "settings.json"
     import platformdirs
 
     return Path(platformdirs.user_config_dir("ipt", appauthor=False)) / "settings.json"

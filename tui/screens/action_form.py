@@ -8,15 +8,17 @@ Escape with unsaved edits asks first. The form returns the saved ref, or None.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
@@ -115,6 +117,7 @@ class ActionFormScreen(ModalScreen[str | None]):
         self.base_revision = 0
         self.loaded: dict[str, Any] = {}
         self.original: Action | None = None
+        self._saving = False
 
     @property
     def ipt(self) -> IptApp:
@@ -133,6 +136,9 @@ class ActionFormScreen(ModalScreen[str | None]):
                 yield Static(id="updates", classes="updates")
             yield Static(id=f"problem-{GENERAL}", classes="problem")
             with Horizontal(classes="buttons"):
+                saving = Static(Text("Saving…", style="bold"), id="saving")
+                saving.display = False
+                yield saving
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("History (F2)", id="history")
                 yield Button("Reload (ctrl+r)", id="reload", variant="warning")
@@ -226,15 +232,79 @@ class ActionFormScreen(ModalScreen[str | None]):
             label.update(Text(problems.get(name, ""), style="bold red"))
             label.display = name in problems
 
-    def action_save(self) -> None:
-        problems = self.save()
-        self.show_problems(problems)
-        if not problems:
-            self.ipt.saved()
-            self.dismiss(self.ref or self.raw()["ref"])
+    class Saved(Message):
+        """The save worker wrote the action (``ref``) to the store."""
 
-    def save(self) -> dict[str, str]:
-        """Check and save; return the problems, empty when saved."""
+        def __init__(self, ref: str) -> None:
+            super().__init__()
+            self.ref = ref
+
+    class SaveRefused(Message):
+        """The store refused the save; ``problems`` go beside the fields."""
+
+        def __init__(self, problems: dict[str, str], *, conflict: bool) -> None:
+            super().__init__()
+            self.problems = problems
+            self.conflict = conflict
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
+    def action_save(self) -> None:
+        """Check the fields here, then write through the repository in a thread worker.
+
+        Writing a 10,000-action store takes a tenth of a second or more (lock, fsync, replace),
+        so it never runs on the UI thread; the form says "Saving…" until the answer arrives.
+        """
+        if self._saving:
+            return
+        prepared = self.prepare()
+        if isinstance(prepared, dict):
+            self.show_problems(prepared)
+            return
+        self.show_problems({})
+        ref, write = prepared
+        if write is None:
+            self.dismiss(ref)
+            return
+        self._set_saving(True)
+        self.write_in_thread(ref, write)
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        self.query_one("#saving", Static).display = saving
+        self.query_one("#save", Button).disabled = saving
+
+    @work(thread=True, exclusive=True, group="action-form-save")
+    def write_in_thread(self, ref: str, write: Callable[[], None]) -> None:
+        """Run the repository call and post what happened; never touches a widget."""
+        try:
+            write()
+        except ConflictError as error:
+            message = f"{error} Press ctrl+r to reload; what you typed here is kept."
+            self.post_message(self.SaveRefused({GENERAL: message}, conflict=True))
+        except StoreError as error:
+            self.post_message(self.SaveRefused(problems_by_field(error, FIELDS), conflict=False))
+        else:
+            self.post_message(self.Saved(ref))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self._set_saving(False)
+        self.ipt.saved(actions=[message.ref])
+        self.dismiss(message.ref)
+
+    @on(SaveRefused)
+    def _refused(self, message: SaveRefused) -> None:
+        self._set_saving(False)
+        if message.conflict:
+            self.query_one("#reload", Button).display = True
+        self.show_problems(message.problems)
+
+    def prepare(self) -> dict[str, str] | tuple[str, Callable[[], None] | None]:
+        """Check the fields; return the problems, or the ref and the repository call to make
+        (None when nothing changed)."""
         repo, plan_id = self.ipt.repo, self.ipt.plan_id
         assert repo is not None and plan_id is not None
         raw = self.raw()
@@ -250,27 +320,30 @@ class ActionFormScreen(ModalScreen[str | None]):
             candidate = Action.model_validate({**base, **values})
         except ValidationError as error:
             return problems_by_field(error, FIELDS)
-        try:
-            if self.original is None:
-                updates = [ActionUpdate(on=self.ipt.as_of, author=self.ipt.by, text=note, rag=candidate.rag)]
-                new = candidate.model_copy(update={"updates": updates if note else []})
-                repo.save(plan_id, new, by=self.ipt.by, base_revision=self.base_revision, create=True)
-            else:
-                changes = {k: v for k, v in values.items() if getattr(self.original, k) != v}
-                if not changes and not note:
-                    return {}
-                repo.update_action(plan_id, self.original.ref, changes, by=self.ipt.by, on=self.ipt.as_of,
-                                   note=note or None, due_reason=reason or None,
-                                   base_revision=self.base_revision)
-        except ConflictError as error:
-            self.query_one("#reload", Button).display = True
-            return {GENERAL: f"{error} Press ctrl+r to reload; what you typed here is kept."}
-        except StoreError as error:
-            return problems_by_field(error, FIELDS)
-        return {}
+        by, on_day, base_revision = self.ipt.by, self.ipt.as_of, self.base_revision
+        original = self.original
+        if original is None:
+            updates = [ActionUpdate(on=on_day, author=by, text=note, rag=candidate.rag)]
+            new = candidate.model_copy(update={"updates": updates if note else []})
+
+            def create() -> None:
+                repo.save(plan_id, new, by=by, base_revision=base_revision, create=True)
+
+            return new.ref, create
+        changes = {k: v for k, v in values.items() if getattr(original, k) != v}
+        if not changes and not note:
+            return original.ref, None
+
+        def update() -> None:
+            repo.update_action(plan_id, original.ref, changes, by=by, on=on_day, note=note or None,
+                               due_reason=reason or None, base_revision=base_revision)
+
+        return original.ref, update
 
     def action_reload(self) -> None:
         """Re-read the store, refill from the latest action, then re-apply this form's edits."""
+        if self._saving:
+            return
         repo = self.ipt.repo
         assert repo is not None
         edits = self.edits()
@@ -288,6 +361,8 @@ class ActionFormScreen(ModalScreen[str | None]):
         self.notify("Reloaded the latest; your edits are kept. Check them and save again.")
 
     def action_cancel(self) -> None:
+        if self._saving:
+            return
         if not self.edits():
             self.dismiss(None)
             return

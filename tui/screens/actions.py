@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from store.errors import StoreError
 from store.models import Action, Theme
-from tui.filters import ActionFilter, filter_actions, parse_filter
+from tui.filters import ActionFilter, filter_actions, parse_filter, sort_actions
 from tui.presentation import literal
 from tui.screens.action_form import ActionFormScreen
 from tui.screens.base import SectionScreen
@@ -48,6 +48,10 @@ class ActionsScreen(SectionScreen):
         self.current_filter = ActionFilter()
         self.theme_key: str | None = None
         self._filter_timer: Timer | None = None
+        self._drawn_version = -1
+        """The data version the table was last built or patched for."""
+        self._sorted: tuple[int, str, bool, list[Action]] | None = None
+        """(data version, sort column, reversed, every action of the plan in that order)."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="actions-body"):
@@ -66,6 +70,50 @@ class ActionsScreen(SectionScreen):
         return self.query_one(ActionTable)
 
     def show(self) -> None:
+        previous, self._drawn_version = self._drawn_version, self.ipt.data_version
+        changed = self.ipt.changed_actions_since(previous)
+        if changed is not None and self._patch(changed, previous):
+            return
+        self._rebuild()
+
+    def _patch(self, refs: frozenset[str], previous: int) -> bool:
+        """Bring the table up to date with edits to the actions ``refs``, row by row.
+
+        Saving one action must not re-filter and re-sort 10,000. Anything more than an edit that
+        keeps the action's theme, its place in the sort order and its match with the filter
+        (a new or deleted action, say) returns False for a full rebuild.
+        """
+        if not refs:
+            return True
+        plan = self.ipt.plan
+        table = self.table
+        names = {theme.key: theme.name for theme in plan.themes}
+        listed = {action.ref: action for action in table.actions if action.ref in refs}
+        cache = self._sorted if self._sorted is not None and self._sorted[0] == previous else None
+        for ref in refs:
+            try:
+                new = plan.action(ref)
+            except KeyError:
+                return False
+            old = listed.get(ref)
+            matches = (self.theme_key in (None, new.theme)
+                       and self.current_filter.matches(new, self.ipt.as_of, names))
+            if old is None:
+                if matches:
+                    return False
+                continue
+            if old.theme != new.theme or not matches or not table.replace(old, new):
+                return False
+            if cache is not None:
+                position = next((i for i, a in enumerate(cache[3]) if a is old), None)
+                if position is None:
+                    cache = None
+                else:
+                    cache[3][position] = new
+        self._sorted = None if cache is None else (self.ipt.data_version, *cache[1:])
+        return True
+
+    def _rebuild(self) -> None:
         plan = self.ipt.plan
         themes = self.query_one("#theme-list", OptionList)
         highlighted = self.theme_key
@@ -86,18 +134,30 @@ class ActionsScreen(SectionScreen):
         themes.highlighted = themes.get_option_index(highlighted or ALL_THEMES)
         self.apply_filter()
 
+    def sorted_actions(self) -> list[Action]:
+        """Every action in the table's sort order, sorted once per change of data or order."""
+        table, version = self.table, self.ipt.data_version
+        cache = self._sorted
+        if cache is None or cache[:3] != (version, table.sort_key, table.sort_reverse):
+            ordered = sort_actions(self.ipt.plan.actions, table.sort_key, reverse=table.sort_reverse)
+            cache = self._sorted = (version, table.sort_key, table.sort_reverse, ordered)
+        return cache[3]
+
     def visible_actions(self) -> list[Action]:
+        """The actions in the chosen theme that pass the filter, in the table's sort order."""
         plan = self.ipt.plan
         names = {theme.key: theme.name for theme in plan.themes}
-        chosen = plan.actions if self.theme_key is None else [
-            action for action in plan.actions if action.theme == self.theme_key
+        ordered = self.sorted_actions()
+        chosen = ordered if self.theme_key is None else [
+            action for action in ordered if action.theme == self.theme_key
         ]
         return filter_actions(chosen, self.current_filter, self.ipt.as_of, names)
 
     def apply_filter(self, keep_ref: str | None = None) -> None:
         if not self.ipt.has_plan:
             return
-        self.table.show(self.visible_actions(), self.ipt.as_of, keep_ref=keep_ref or self.table.current_ref)
+        self.table.show(self.visible_actions(), self.ipt.as_of, keep_ref=keep_ref or self.table.current_ref,
+                        presorted=True)
 
     def set_filter(self, text: str) -> None:
         """Show the actions matching ``text`` (e.g. ``rec:7``) in every theme."""
@@ -143,13 +203,15 @@ class ActionsScreen(SectionScreen):
 
     def edit_action(self, ref: str | None) -> None:
         """Open the form for ``ref``, or for a new action when ``ref`` is None."""
-        if ref is not None and ref not in {a.ref for a in self.ipt.plan.actions}:
+        if ref is not None and not any(a.ref == ref for a in self.ipt.plan.actions):
             self.notify(f"There is no action {ref} in this plan.", severity="warning", markup=False)
             return
 
         def closed(saved_ref: str | None) -> None:
             if saved_ref:
-                self.apply_filter(keep_ref=saved_ref)
+                if self.shown_version != self.ipt.data_version:
+                    self.refresh_data()
+                self.table.go_to(saved_ref)
 
         theme = self.theme_key or (self.ipt.plan.themes[0].key if self.ipt.plan.themes else None)
         self.app.push_screen(ActionFormScreen(ref, default_theme=theme), closed)

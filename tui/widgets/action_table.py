@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from store.models import Action, Status
-from tui.filters import CLOSED, sort_actions
+from tui.filters import CLOSED, sort_actions, sort_value
 from tui.presentation import literal, rag_text
 
 PAGE_SIZE = 200
@@ -123,16 +123,49 @@ class ActionTable(Vertical):
         row_key, _ = grid.coordinate_to_cell_key(grid.cursor_coordinate)
         return None if row_key.value is None else str(row_key.value)
 
-    def show(self, actions: Sequence[Action], as_of: date, *, keep_ref: str | None = None) -> None:
-        """Show ``actions`` (already filtered), sorted, on the page holding ``keep_ref``."""
+    def show(
+        self, actions: Sequence[Action], as_of: date, *, keep_ref: str | None = None, presorted: bool = False
+    ) -> None:
+        """Show ``actions`` (already filtered), sorted, on the page holding ``keep_ref``.
+
+        ``presorted`` says they are already in this table's sort order (sorting 10,000 takes 50 ms).
+        """
         self.as_of = as_of
-        self.actions = sort_actions(actions, self.sort_key, reverse=self.sort_reverse)
+        self.actions = list(actions) if presorted else sort_actions(
+            actions, self.sort_key, reverse=self.sort_reverse)
         self.page = 0
         if keep_ref is not None:
             position = next((i for i, a in enumerate(self.actions) if a.ref == keep_ref), None)
             if position is not None:
                 self.page = position // PAGE_SIZE
         self._draw(keep_ref)
+
+    def go_to(self, ref: str) -> bool:
+        """Put the cursor on ``ref``, turning to its page if need be; False if it is not listed."""
+        position = next((i for i, a in enumerate(self.actions) if a.ref == ref), None)
+        if position is None:
+            return False
+        if position // PAGE_SIZE != self.page:
+            self.page = position // PAGE_SIZE
+            self._draw()
+        self.grid.move_cursor(row=position % PAGE_SIZE)
+        return True
+
+    def replace(self, old: Action, new: Action) -> bool:
+        """Swap in a changed action where it stands, redrawing only its row.
+
+        False when ``old`` is not listed or the change moves it in the sort order; the caller
+        then rebuilds the table.
+        """
+        position = next((i for i, a in enumerate(self.actions) if a is old), None)
+        if position is None or sort_value(old, self.sort_key) != sort_value(new, self.sort_key):
+            return False
+        self.actions[position] = new
+        if position // PAGE_SIZE == self.page:
+            grid = self.grid
+            for (key, _, _), cell in zip(COLUMNS, self._cells(new), strict=True):
+                grid.update_cell(new.ref, key, cell)
+        return True
 
     def _title_width(self) -> int:
         fixed = sum(width + 2 for key, _, width in COLUMNS if width) + 2 + 2

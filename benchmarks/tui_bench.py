@@ -1,0 +1,259 @@
+"""How quickly the tracker's UI starts and answers keys, against a bare Textual app.
+
+Two figures, each with its target:
+
+* **Time to first interactive frame**, whole process: a fresh interpreter imports the app,
+  opens the store and exits as soon as the first frame of the dashboard (or of its
+  "working out the roll-ups" placeholder while the summary is worked out in a thread) has
+  been drawn and keys are being read. Headless (``App.run(headless=True)``), so the figure is
+  Python and Textual, not the terminal. Measured for (a) a bare Textual app with a header, a
+  20-row DataTable and a footer (the floor), (b) ipt on the Oldham sample and (c) ipt on a
+  10,000-action store, with the ratios b/a (target <= 1.25) and c/a (target <= 2).
+* **Keystroke to next frame** moving down the actions table at 10,000 actions, inside
+  ``run_test``, 100 presses; targets median <= 20 ms and p90 <= 33 ms. The key goes to the
+  driver's queue as a real key would and the clock stops at the first frame the compositor
+  hands to the display that shows the cursor moved. (Timing ``pilot.press`` + ``pilot.pause``
+  instead measures the Pilot: each waits for 20 ms of idleness, a floor of 60 ms a key.)
+
+``tui_figures(quick)`` returns the figures as dicts for ``make bench``; ``main()`` prints them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import AS_OF as STRESS_AS_OF
+from benchmarks.generate import build_store, stress_plan
+from store.repository import Repository
+
+ROOT = Path(__file__).resolve().parents[1]
+OLDHAM_AS_OF = date(2019, 12, 2)
+STARTUP_TARGETS = {"oldham": 1.25, "stress": 2.0}
+"""Largest allowed ratio of ipt's start-up time to the bare app's."""
+KEY_MEDIAN_TARGET_MS = 20.0
+KEY_P90_TARGET_MS = 33.0
+
+_CHILD = r"""
+import sys
+from datetime import date
+from pathlib import Path
+
+kind, store, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
+
+if kind == "bare":
+    from textual.app import App
+    from textual.widgets import DataTable, Footer, Header
+
+    class Bare(App[None]):
+        def compose(self):
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("Ref", "Title", "Owner", "Due", "Status", "RAG")
+            for n in range(20):
+                table.add_row(f"WF-{n:02d}", f"Action {n}", "Service manager", "02/12/19", "In progress", "G")
+            self.call_after_refresh(self.exit)
+
+    Bare().run(headless=True, size=(120, 40))
+else:
+    from tui.app import IptApp
+    from tui.screens.dashboard import DashboardScreen
+
+    class Probe(IptApp):
+        # The tracker, leaving as soon as the dashboard's first frame is drawn.
+
+        CSS_PATH = str(Path(sys.modules[IptApp.__module__].__file__).with_name("app.tcss"))
+        reached = False
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.probe = self.set_interval(0.002, self.check)
+
+        def check(self) -> None:
+            if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
+                self.probe.stop()
+                self.reached = True
+                self.call_after_refresh(self.exit)
+
+    app = Probe(Path(store), as_of=date.fromisoformat(as_of), by="bench", poll_seconds=0,
+                settings_path=Path(store).with_name("settings.json"))
+    app.run(headless=True, size=(120, 40))
+    if not app.reached:
+        raise SystemExit("the dashboard was never drawn")
+"""
+
+
+def _percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def start_up_seconds(kind: str, store: Path | None, as_of: date, runs: int) -> list[float]:
+    """Wall-clock seconds for ``runs`` fresh processes to reach the first interactive frame."""
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _CHILD, kind, str(store or ""), as_of.isoformat()],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        times.append(time.perf_counter() - began)
+    return times
+
+
+async def _key_latencies(store: Path, as_of: date, presses: int) -> list[float]:
+    from textual import events
+    from textual.screen import Screen
+
+    from tui.app import make_app
+    from tui.screens.actions import ActionsScreen
+
+    app = make_app(
+        store, as_of=as_of, by="bench", poll_seconds=0, settings_path=store.with_name("settings.json")
+    )
+    latencies = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ActionsScreen)
+        grid = screen.table.grid
+        drawn = asyncio.Event()
+        row_before = [grid.cursor_row]
+        display = app._display
+
+        def timed_display(screen: Screen[Any], renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is not None and grid.cursor_row != row_before[0]:
+                drawn.set()
+
+        app._display = timed_display  # type: ignore[method-assign]
+        driver = app._driver
+        assert driver is not None
+        for _ in range(presses):
+            row_before[0] = grid.cursor_row
+            drawn.clear()
+            began = time.perf_counter()
+            driver.send_message(events.Key("down", None))
+            await asyncio.wait_for(drawn.wait(), timeout=10)
+            latencies.append(time.perf_counter() - began)
+            await pilot.pause()
+        app._display = display  # type: ignore[method-assign]
+    return latencies
+
+
+def key_latencies(store: Path, as_of: date, presses: int) -> list[float]:
+    """Seconds from each ``down`` on the actions table to the frame after it."""
+    return asyncio.run(_key_latencies(store, as_of, presses))
+
+
+def _figure(name: str, seconds: Sequence[float], target: str = "", met: bool | None = None) -> dict[str, Any]:
+    return {
+        "figure": name,
+        "unit": "ms",
+        "median": statistics.median(seconds) * 1000,
+        "p90": _percentile(seconds, 0.9) * 1000,
+        "runs": len(seconds),
+        "target": target,
+        "met": met,
+    }
+
+
+def tui_figures(
+    quick: bool, *, actions: int | None = None, runs: int | None = None, presses: int | None = None
+) -> list[dict[str, Any]]:
+    """Start-up and keystroke figures; ``quick`` uses a 2,000-action store and fewer runs.
+
+    ``actions``, ``runs`` and ``presses`` override the sizes (a test uses 200 actions, 1 run).
+    """
+    actions = actions or (2_000 if quick else 10_000)
+    runs = runs or (3 if quick else 7)
+    presses = presses or (30 if quick else 100)
+    from sample_plans import load_sample
+
+    with tempfile.TemporaryDirectory(prefix="ipt-tui-bench-") as folder:
+        oldham = Path(folder) / "oldham" / "plans.json"
+        oldham.parent.mkdir()
+        Repository(oldham).add_plan(load_sample("oldham-2019").plan, by="bench")
+        stress = Path(folder) / "stress" / "plans.json"
+        stress.parent.mkdir()
+        build_store(stress, stress_plan(actions=actions), audit_entries=0)
+
+        bare = start_up_seconds("bare", None, OLDHAM_AS_OF, runs)
+        on_oldham = start_up_seconds("ipt", oldham, OLDHAM_AS_OF, runs)
+        on_stress = start_up_seconds("ipt", stress, STRESS_AS_OF, runs)
+        keys = key_latencies(stress, STRESS_AS_OF, presses)
+
+    figures = [
+        _figure("start-up: bare Textual app", bare),
+        _figure("start-up: ipt, Oldham sample", on_oldham),
+        _figure(f"start-up: ipt, {actions:,} actions", on_stress),
+    ]
+    floor = statistics.median(bare)
+    for label, key, seconds in (
+        ("Oldham", "oldham", on_oldham),
+        (f"{actions:,} actions", "stress", on_stress),
+    ):
+        ratio = statistics.median(seconds) / floor
+        limit = STARTUP_TARGETS[key]
+        figures.append(
+            {
+                "figure": f"start-up ratio: {label} / bare",
+                "unit": "x",
+                "median": ratio,
+                "p90": None,
+                "runs": runs,
+                "target": f"<= {limit}",
+                "met": ratio <= limit,
+            }
+        )
+    key_figure = _figure(
+        f"down key to next frame, {actions:,} actions",
+        keys,
+        f"median <= {KEY_MEDIAN_TARGET_MS:.0f}, p90 <= {KEY_P90_TARGET_MS:.0f}",
+    )
+    key_figure["met"] = (
+        key_figure["median"] <= KEY_MEDIAN_TARGET_MS and key_figure["p90"] <= KEY_P90_TARGET_MS
+    )
+    figures.append(key_figure)
+    return figures
+
+
+def format_table(figures: Sequence[dict[str, Any]]) -> str:
+    lines = [f"{'figure':44} {'median':>9} {'p90':>9} {'runs':>5}  target"]
+    for row in figures:
+        unit = row["unit"]
+        median = f"{row['median']:.2f}x" if unit == "x" else f"{row['median']:.1f}ms"
+        p90 = "" if row["p90"] is None else f"{row['p90']:.1f}ms"
+        met = "" if row["met"] is None else ("  ok" if row["met"] else "  MISSED")
+        lines.append(f"{row['figure']:44} {median:>9} {p90:>9} {row['runs']:>5}  {row['target']}{met}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    print(format_table(tui_figures(quick="--quick" in args)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
