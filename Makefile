@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ipt start
+	$(BIN)/ipt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
