@@ -1,0 +1,321 @@
+"""`ipt snapshot`, `ipt snapshots`, `ipt compare` and `ipt export`: the board's papers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+import orjson
+from rich.console import Console
+
+from store.compare import Comparison
+from store.models import Reading
+from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of
+
+
+def _day(day: date | None) -> str:
+    return "–" if day is None else f"{day:%d %b %Y}"
+
+
+def _signed(number: int | None) -> str:
+    return "–" if number is None else f"{number:+d}"
+
+
+def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
+    """Freeze the selected plan and its roll-ups under a label, for a later board to compare."""
+    repo = open_store(args)
+    plan_id = plan_id_of(args, repo)
+    header = repo.take_snapshot(plan_id, label=args.label, as_of=args.as_of or date.today(), by=by_name(args))
+    console.print(
+        f"Took snapshot {header.id}: {header.label} "
+        f"({plan_id}, as of {_day(header.as_of)}, revision {header.revision})",
+        markup=False,
+    )
+    return EXIT_OK
+
+
+def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
+    """List the selected plan's snapshots (or every plan's with --all), oldest first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from tui.presentation import literal
+
+    repo = open_store(args)
+    plan_id = None if args.all else plan_id_of(args, repo)
+    headers = repo.snapshots.list(plan_id)
+    whose = f"of plan {plan_id}" if plan_id is not None else f"in {repo.path}"
+    if not headers:
+        console.print(f"No snapshots {whose} yet; take one with `ipt snapshot --label TEXT`.", markup=False)
+        return EXIT_OK
+    table = Table(title=Text(f"Snapshots {whose}"), title_justify="left")
+    table.add_column("id", no_wrap=True)
+    if plan_id is None:
+        table.add_column("plan")
+    for column in ("label", "as of", "taken", "by"):
+        table.add_column(column)
+    table.add_column("revision", justify="right")
+    for header in headers:
+        table.add_row(
+            header.id,
+            *([literal(header.plan_id)] if plan_id is None else []),
+            literal(header.label),
+            _day(header.as_of),
+            f"{header.taken_at.astimezone():%d %b %Y %H:%M}",
+            literal(header.taken_by),
+            str(header.revision),
+        )
+    console.print(table)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    """What changed between two snapshots: by default the latest and the one before it."""
+    from store.compare import compare_snapshots, comparison_to_json
+
+    repo = open_store(args)
+    snapshots = repo.snapshots
+    take_one = "take one at each board with `ipt snapshot --label TEXT`"
+    if args.before is not None and args.after is not None:
+        before, after = snapshots.get(args.before), snapshots.get(args.after)
+        if before.plan_id != after.plan_id:
+            raise CommandFailed(
+                f"{before.id} is of plan {before.plan_id} but {after.id} is of plan {after.plan_id}; "
+                "only snapshots of one plan can be compared"
+            )
+    elif args.before is not None:
+        before = snapshots.get(args.before)
+        latest = snapshots.latest(before.plan_id, 1)[0]
+        if latest.id == before.id:
+            raise CommandFailed(
+                f"{before.id} is the latest snapshot of plan {before.plan_id}; "
+                "give an earlier one, or two ids"
+            )
+        after = snapshots.get(latest.id)
+    else:
+        plan_id = plan_id_of(args, repo)
+        headers = snapshots.latest(plan_id, 2)
+        if len(headers) < 2:
+            having = f"only one snapshot ({headers[0].id}, {headers[0].label})" if headers else "no snapshots"
+            raise CommandFailed(f"plan {plan_id} has {having}; comparing needs two: {take_one}")
+        before, after = snapshots.get(headers[0].id), snapshots.get(headers[1].id)
+    comparison = compare_snapshots(before, after)
+    if args.json:
+        payload = orjson.dumps(comparison_to_json(comparison), option=orjson.OPT_INDENT_2)
+        sys.stdout.write(payload.decode() + "\n")
+        return EXIT_OK
+    _render_comparison(console, comparison, after.plan.name)
+    return EXIT_OK
+
+
+def _render_comparison(console: Console, comparison: Comparison, plan_name: str) -> None:
+    """A heading naming both snapshots, then one table per kind of change that has any."""
+    from rich.text import Text
+
+    heading = Text()
+    heading.append(f"Changes to {plan_name}\n", style="bold")
+    for word, header in (("from", comparison.before), ("to", comparison.after)):
+        if header is not None:
+            heading.append(f"{word} {header.id} ", style="bold")
+            heading.append(header.label)
+            heading.append(f" (as of {_day(header.as_of)})\n", style="dim")
+    console.print(heading)
+    if comparison.is_empty:
+        console.print("No changes.", markup=False)
+        return
+    for table in _comparison_tables(comparison):
+        console.print(table)
+        console.print()
+
+
+def _comparison_tables(comparison: Comparison) -> list[Any]:
+    """One Rich table per non-empty change category, in the order a board walks them."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, literal, pounds, rag_text
+
+    def table(title: str, count: int, *columns: str) -> Table:
+        made = Table(title=Text(f"{title} ({count})"), title_justify="left")
+        for column in columns:
+            numeric = column in {"Days", "Change", "From", "To"} or column.startswith(("Actual", "Committed"))
+            made.add_column(column, justify="right" if numeric else "left")
+        return made
+
+    def reading(value: Reading | None, unit: str) -> str:
+        if value is None:
+            return "–"
+        suffix = unit if unit.startswith("%") or not unit else f" {unit}"
+        return f"{value.value:f}{suffix} ({_day(value.on)})"
+
+    def cut(text: str, width: int = 100) -> Text:
+        return literal(text if len(text) <= width else text[: width - 1] + "…")
+
+    tables: list[Any] = []
+    if comparison.newly_complete:
+        made = table("Newly complete", len(comparison.newly_complete), "Ref", "Action", "Theme", "Completed")
+        for done in comparison.newly_complete:
+            brief = done.action
+            made.add_row(
+                literal(brief.ref), literal(brief.title), literal(brief.theme), _day(done.completed_on)
+            )
+        tables.append(made)
+    for title, moves in (
+        ("RAG improved", comparison.rag_up),
+        ("RAG worsened", comparison.rag_down),
+        ("RAG first assessed or cleared", comparison.rag_other),
+    ):
+        if moves:
+            made = table(title, len(moves), "Ref", "Action", "Was", "Now")
+            for move in moves:
+                made.add_row(
+                    literal(move.action.ref),
+                    literal(move.action.title),
+                    rag_text(move.from_rag),
+                    rag_text(move.to_rag),
+                )
+            tables.append(made)
+    if comparison.newly_overdue:
+        made = table("Newly overdue", len(comparison.newly_overdue), "Ref", "Action", "Due", "Days")
+        for late in comparison.newly_overdue:
+            made.add_row(
+                literal(late.action.ref),
+                literal(late.action.title),
+                _day(late.due_on),
+                str(late.days_overdue),
+            )
+        tables.append(made)
+    if comparison.due_dates_moved:
+        made = table(
+            "Due dates moved", len(comparison.due_dates_moved), "Ref", "Action", "Was", "Now", "Days"
+        )
+        for due in comparison.due_dates_moved:
+            made.add_row(
+                literal(due.action.ref),
+                literal(due.action.title),
+                _day(due.from_due),
+                _day(due.to_due),
+                _signed(due.days),
+            )
+        tables.append(made)
+    if comparison.progress_moved:
+        made = table(
+            "Progress moved", len(comparison.progress_moved), "Ref", "Action", "From", "To", "Change"
+        )
+        for step in comparison.progress_moved:
+            made.add_row(
+                literal(step.action.ref),
+                literal(step.action.title),
+                f"{step.from_progress}%",
+                f"{step.to_progress}%",
+                _signed(step.points),
+            )
+        tables.append(made)
+    for title, briefs in (
+        ("Actions added", comparison.actions_added),
+        ("Actions removed", comparison.actions_removed),
+        ("Newly cancelled", comparison.newly_cancelled),
+        ("Reinstated from cancelled", comparison.reinstated),
+    ):
+        if briefs:
+            made = table(title, len(briefs), "Ref", "Action", "Theme")
+            for brief in briefs:
+                made.add_row(literal(brief.ref), literal(brief.title), literal(brief.theme))
+            tables.append(made)
+    for title, first, spend_moves in (
+        ("Spend moved by financial year", "Year", comparison.spend_by_financial_year),
+        ("Spend moved by theme", "Theme", comparison.spend_by_theme),
+    ):
+        if spend_moves:
+            made = table(
+                title,
+                len(spend_moves),
+                first,
+                "Actual was",
+                "Actual now",
+                "Actual change",
+                "Committed was",
+                "Committed now",
+                "Committed change",
+            )
+            for money in spend_moves:
+                made.add_row(
+                    literal(money.name),
+                    pounds(money.actual_before),
+                    pounds(money.actual_after),
+                    pounds(money.actual_change),
+                    pounds(money.committed_before),
+                    pounds(money.committed_after),
+                    pounds(money.committed_change),
+                )
+            tables.append(made)
+    if comparison.kpis_moved:
+        made = table("KPIs moved", len(comparison.kpis_moved), "KPI", "Was", "Now", "Direction", "Rating")
+        for kpi in comparison.kpis_moved:
+            rating = kpi_rating_text(kpi.from_rating.value) if kpi.from_rating is not None else Text("new")
+            rating.append(" → ")
+            rating.append_text(kpi_rating_text(kpi.to_rating.value))
+            made.add_row(
+                literal(kpi.name),
+                reading(kpi.from_reading, kpi.unit),
+                reading(kpi.to_reading, kpi.unit),
+                DIRECTION_SYMBOL[kpi.direction.value] if kpi.direction is not None else "–",
+                rating,
+            )
+        tables.append(made)
+    for title, recommendation_moves in (
+        ("Recommendations newly covered", comparison.recommendations_newly_covered),
+        (
+            "Recommendations with all actions newly complete",
+            comparison.recommendations_newly_actions_complete,
+        ),
+        ("Recommendations newly uncovered", comparison.recommendations_newly_uncovered),
+    ):
+        if recommendation_moves:
+            made = table(title, len(recommendation_moves), "No.", "Recommendation", "Was", "Now")
+            for rec in recommendation_moves:
+                made.add_row(
+                    str(rec.number),
+                    cut(rec.text),
+                    rec.from_state.label if rec.from_state is not None else "not in plan",
+                    rec.to_state.label,
+                )
+            tables.append(made)
+    return tables
+
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    """Write the board pack: the live plan compared with its latest snapshot, or a snapshot
+    compared with the one before it."""
+    from store.compare import compare, compare_snapshots
+    from store.exports import export_pack
+
+    repo = open_store(args)
+    snapshots = repo.snapshots
+    comparison: Comparison | None = None
+    label: str | None = None
+    if args.snapshot is not None:
+        snapshot = snapshots.get(args.snapshot)
+        plan, as_of, label = snapshot.plan, args.as_of or snapshot.as_of, snapshot.label
+        earlier = [h for h in snapshots.list(snapshot.plan_id) if h.id < snapshot.id]
+        if earlier:
+            comparison = compare_snapshots(snapshots.get(earlier[-1].id), snapshot)
+    else:
+        plan = repo.plan(plan_id_of(args, repo))
+        as_of = args.as_of or date.today()
+        latest = snapshots.latest(plan.id, 1)
+        if latest:
+            comparison = compare(snapshots.get(latest[0].id), plan, as_of=as_of)
+    try:
+        out = export_pack(
+            plan, as_of=as_of, fmt=args.format, out=args.out, comparison=comparison, snapshot_label=label
+        )
+    except ValueError as error:
+        raise CommandFailed(str(error)) from None
+    since = f", with changes since {comparison.before.id}" if comparison and comparison.before else ""
+    console.print(
+        f"Wrote the {args.format} board pack for {plan.id} as of {_day(as_of)} to {out}{since}", markup=False
+    )
+    return EXIT_OK
