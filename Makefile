@@ -31,10 +31,10 @@ imports: $(STAMP)
 check: lint typecheck imports test
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ARGS)
 
 faults: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow tests/test_faults.py
+	$(BIN)/python -m tests.faults.campaign
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -189,10 +189,14 @@ class Repository:
 
     @property
     def read_only(self) -> bool:
+        """Whether this process cannot save here: a save needs to write the file *and* its
+        folder (the temporary file, the lock, the journal and the backup live beside it)."""
         if self.path is None:
             return False
-        target = self.path if self.path.exists() else self.path.parent
-        return target.exists() and not os.access(target, os.W_OK)
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return True
+        folder = self.path.parent
+        return folder.exists() and not os.access(folder, os.W_OK)
 
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""
@@ -304,7 +308,10 @@ class Repository:
             assert self.path is not None
             if self.read_only:
                 raise ReadOnlyStore(self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except PermissionError:
+                raise ReadOnlyStore(self.path) from None
             try:
                 self._file_lock.acquire()
             except filelock.Timeout:

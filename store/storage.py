@@ -90,8 +90,11 @@ def keep_backup(path: Path) -> None:
         os.link(path, temp)
         os.replace(temp, backup_path(path))
     except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        pass
+    # Renaming a link onto another link of the same file does nothing (the store and its
+    # backup are one file after a save killed at this point), so the link may still be here.
+    with contextlib.suppress(OSError):
+        temp.unlink()
 
 
 def remove_stray_temp_files(path: Path) -> list[Path]:
