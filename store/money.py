@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -75,7 +75,7 @@ def to_pence(amount: Decimal) -> int:
 
 def format_thousands(amount: Decimal) -> str:
     """Council style £000: ``Decimal("-329000")`` -> ``"(329)"``; zero -> ``"-"``."""
-    thousands = (amount / 1000).quantize(Decimal("1"))
+    thousands = (amount / 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)  # £2,500 -> 3, as councils round
     if thousands == 0:
         return "-"
     text = f"{abs(thousands):,}"

@@ -209,3 +209,9 @@ def test_council_thousands_format() -> None:
     assert format_thousands(Decimal("-329000")) == "(329)"
     assert format_thousands(Decimal("12181000")) == "12,181"
     assert format_thousands(Decimal("0")) == "-"
+
+
+def test_thousands_round_halves_up_as_councils_do() -> None:
+    assert format_thousands(Decimal("2500")) == "3"
+    assert format_thousands(Decimal("3500")) == "4"
+    assert format_thousands(Decimal("-2500")) == "(3)"

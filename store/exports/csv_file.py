@@ -14,11 +14,11 @@ from store.exports._common import ACTION_COLUMNS, PackContext, action_row, neutr
 
 def render_csv(ctx: PackContext) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(ACTION_COLUMNS)
     for action in ctx.plan.actions:
         cells = []
-        for value in action_row(ctx.plan, action):
+        for value in action_row(ctx.plan, action, ctx.theme_names):
             safe = neutralise(value)
             if safe is None:
                 cells.append("")

@@ -9,6 +9,7 @@ can ever become a formula.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,10 +35,20 @@ class Money(Decimal):
 Cell = str | int | Decimal | date | None
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters a spreadsheet cell cannot hold (XML 1.0 forbids them)."""
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text a workbook can hold: a vertical tab (Word's manual line break) becomes a line
+    break and the other control characters XML forbids are dropped; then formula-neutralised."""
+    return str(neutralise(_NOT_IN_XML.sub("", value.replace("\x0b", "\n"))))
+
+
 def _sheet(book: Workbook, title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Worksheet:
     sheet = book.create_sheet(title)
     for position, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=position, value=str(neutralise(column)))
+        cell = sheet.cell(row=1, column=position, value=spreadsheet_text(column))
         cell.data_type = "s"
         cell.font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(position)].width = max(10, min(50, len(column) + 4))
@@ -45,7 +56,7 @@ def _sheet(book: Workbook, title: str, columns: Sequence[str], rows: Sequence[Se
         for position, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_number, column=position)
             if isinstance(value, str):
-                cell.value = str(neutralise(value))
+                cell.value = spreadsheet_text(value)
                 cell.data_type = "s"
             elif isinstance(value, Money):
                 cell.value = Decimal(value)
@@ -120,7 +131,7 @@ def render_xlsx(ctx: PackContext) -> bytes:
     book.properties.creator = "ipt"
     book.properties.title = ctx.title
     _sheet(book, "Summary", ("Item", "Value"), _summary_rows(ctx))
-    _sheet(book, "Actions", ACTION_COLUMNS, [action_row(plan, a) for a in plan.actions])
+    _sheet(book, "Actions", ACTION_COLUMNS, [action_row(plan, a, ctx.theme_names) for a in plan.actions])
     _sheet(
         book,
         "Recommendations",
