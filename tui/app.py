@@ -1,4 +1,4 @@
-"""The Textual app: five sections over one plan, opened on a store by :func:`make_app`.
+"""The Textual app: six sections over one plan, opened on a store by :func:`make_app`.
 
 The app owns the state every screen shares: the repository, the chosen plan, the day the
 plan is assessed against, who is editing, and a ``data_version`` that goes up whenever the
@@ -35,6 +35,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.funding import FundingScreen
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.recommendations import RecommendationsScreen
+from tui.screens.reviews import ReviewsScreen
 from tui.screens.samples import SamplesScreen, available_samples
 from tui.screens.scorecard import ScorecardScreen
 from tui.screens.start import StartScreen
@@ -85,6 +86,7 @@ class IptApp(App[None]):
         "recommendations": RecommendationsScreen,
         "funding": FundingScreen,
         "scorecard": ScorecardScreen,
+        "reviews": ReviewsScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -165,6 +167,7 @@ class IptApp(App[None]):
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
         self.repo = message.repo
+        self.sub_title = "read-only" if self.read_only else ""
         if message.reloaded:
             if self.plan_id not in self.repo.plan_ids():
                 self.plan_id = self.repo.default_plan_id()
@@ -291,6 +294,20 @@ class IptApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen) and screen.is_current:
                 screen.refresh_data()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this process cannot save to the store (shown in the section bar)."""
+        return self.repo is not None and self.repo.read_only
+
+    def refuse_if_read_only(self) -> bool:
+        """Say clearly that nothing can be saved, and return True, when the store is read-only."""
+        if not self.read_only:
+            return False
+        where = self.store_path or "the store"
+        self.notify(f"{where} is read-only here: nothing can be saved. Open a copy you can write to.",
+                    title="Read-only", severity="warning", markup=False, timeout=8)
+        return True
 
     def saved(self, actions: Iterable[str] | None = None) -> None:
         """Called by screens after a successful save through the repository (see :meth:`data_changed`)."""

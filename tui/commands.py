@@ -1,5 +1,5 @@
 """Command palette provider: jump to an action, recommendation or KPI by ref or words,
-switch plan, switch section.
+switch plan, switch section, and run the board's tasks (export, import, snapshot, compare).
 
 User text is never markup here either: hits are built as plain :class:`Content` and the
 matched letters are highlighted by position, not by parsing the text.
@@ -16,6 +16,10 @@ from textual.content import Content
 from textual.style import Style
 
 from tui.screens.base import SECTIONS
+from tui.screens.compare import CompareScreen
+from tui.screens.export_dialog import export_flow
+from tui.screens.import_dialog import import_flow
+from tui.screens.reviews import take_snapshot_flow
 
 if TYPE_CHECKING:
     from tui.app import IptApp
@@ -31,6 +35,8 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
     """Everything the palette can jump to, cheapest and most used first."""
     for number, (name, title) in enumerate(SECTIONS.items(), 1):
         yield f"Go to {title}", f"Section {number}", partial(app.action_section, name)
+    if app.has_plan:
+        yield from tasks(app)
     if app.repo is not None:
         for plan_id in app.repo.plan_ids():
             if plan_id != app.plan_id:
@@ -47,6 +53,21 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
     for action in plan.actions:
         yield f"{action.ref} {action.title[:80]}", f"Action, {action.status.label}", partial(
             app.open_action, action.ref)
+
+
+TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
+
+
+def open_compare(app: IptApp) -> None:
+    app.push_screen(CompareScreen())
+
+
+def tasks(app: IptApp) -> Iterator[Candidate]:
+    """The board's tasks, offered on an open plan."""
+    yield TASKS[0], "Write the pack: Markdown, HTML, XLSX, CSV or JSON", partial(export_flow, app)
+    yield TASKS[1], "Bring in an .xlsx or .csv action tracker, checked first", partial(import_flow, app)
+    yield TASKS[2], "Freeze the plan as it stands, for a later board", partial(take_snapshot_flow, app)
+    yield TASKS[3], "What moved between two snapshots", partial(open_compare, app)
 
 
 def plain_highlight(text: str, query: str) -> Content:
@@ -69,7 +90,7 @@ class IptCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, help_text, command in candidates(self.ipt):
-            if text.startswith(("Go to", "Switch plan")):
+            if text.startswith(("Go to", "Switch plan")) or text in TASKS:
                 yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:

@@ -184,6 +184,7 @@ class ActionFormScreen(ModalScreen[str | None]):
         self.query_one("#form-title", Static).update(title)
         self.query_one("#updates", Static).update(self._updates_text())
         self.query_one("#reload", Button).display = False
+        self.query_one("#save", Button).disabled = self.ipt.read_only
         self.show_problems({})
 
     def _updates_text(self) -> Text:
@@ -258,6 +259,10 @@ class ActionFormScreen(ModalScreen[str | None]):
         so it never runs on the UI thread; the form says "Saving…" until the answer arrives.
         """
         if self._saving:
+            return
+        if self.ipt.read_only:
+            self.show_problems({GENERAL: "The store is read-only here: nothing can be saved."})
+            self.ipt.refuse_if_read_only()
             return
         prepared = self.prepare()
         if isinstance(prepared, dict):

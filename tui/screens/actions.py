@@ -217,6 +217,8 @@ class ActionsScreen(SectionScreen):
         self.app.push_screen(ActionFormScreen(ref, default_theme=theme), closed)
 
     def action_new_action(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         if not self.ipt.plan.themes:
             self.notify("Add a theme first (N).", severity="warning")
             return
@@ -228,6 +230,8 @@ class ActionsScreen(SectionScreen):
             self.app.push_screen(HistoryScreen("action", ref))
 
     def action_delete_action(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         ref = self.table.current_ref
         if ref is None:
             return
@@ -249,6 +253,8 @@ class ActionsScreen(SectionScreen):
                              answered)
 
     def action_new_theme(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         fields = [
             Field("key", "Key (short code, e.g. WF)"),
             Field("name", "Name"),

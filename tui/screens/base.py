@@ -21,13 +21,17 @@ SECTIONS = {
     "recommendations": "Recommendations",
     "funding": "Funding",
     "scorecard": "Scorecard",
+    "reviews": "Reviews",
 }
 """Section name to title, in key order: 1 is the dashboard."""
 
 
 def section_bar_text(app: IptApp, current: str) -> Text:
-    """``1 Dashboard  2 Actions …`` with the current one marked, then the plan and the day."""
+    """``1 Dashboard  2 Actions …`` with the current one marked, then the plan and the day.
+    A read-only store is said first, so a narrow terminal never cuts it off."""
     text = Text(no_wrap=True, overflow="ellipsis")
+    if app.read_only:
+        text.append(" read-only ", style="bold reverse yellow")
     for number, (name, title) in enumerate(SECTIONS.items(), 1):
         style = "reverse bold" if name == current else ""
         text.append(f" {number} {title} ", style=style)
@@ -51,7 +55,7 @@ class IptScreen(Screen[None]):
 
 
 class SectionScreen(IptScreen):
-    """A section (keys 1-5). Subclasses compose the body and draw it in :meth:`show`."""
+    """A section (keys 1-6). Subclasses compose the body and draw it in :meth:`show`."""
 
     SECTION: ClassVar[str] = ""
     NEEDS_SUMMARY: ClassVar[bool] = True

@@ -183,6 +183,8 @@ class FundingScreen(SectionScreen):
         target.update(Group(table))
 
     def action_add_spend(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         plan = self.ipt.plan
         if not plan.allocations:
             self.notify("The plan has no funding allocations to spend against.", severity="warning")

@@ -171,6 +171,8 @@ class RecommendationsScreen(SectionScreen):
         return {}
 
     def action_impact(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         number = self.current_number()
         if number is None:
             return
@@ -196,6 +198,8 @@ class RecommendationsScreen(SectionScreen):
         self.app.push_screen(RecordFormScreen(f"Recommendation {number}: impact evidenced", fields, submit))
 
     def action_new_recommendation(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         numbers = [r.number for r in self.ipt.plan.recommendations]
         fields = [Field("number", "Number", str(max(numbers, default=0) + 1)), Field("text", "Text")]
 

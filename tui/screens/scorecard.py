@@ -94,6 +94,8 @@ class ScorecardScreen(SectionScreen):
         self.query_one(KpiChart).show(self.current_status())
 
     def action_add_reading(self) -> None:
+        if self.ipt.refuse_if_read_only():
+            return
         status = self.current_status()
         if status is None:
             return
