@@ -35,6 +35,7 @@ bench: $(STAMP)
 
 faults: $(STAMP)
 	$(BIN)/python -m tests.faults.campaign
+	IPT_CAMPAIGN_EXAMPLES=1000 $(BIN)/python -m tests.campaign_report --examples 1000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
