@@ -75,7 +75,8 @@ def to_pence(amount: Decimal) -> int:
 
 def format_thousands(amount: Decimal) -> str:
     """Council style £000: ``Decimal("-329000")`` -> ``"(329)"``; zero -> ``"-"``."""
-    thousands = (amount / 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)  # £2,500 -> 3, as councils round
+    # Halves round up, as councils round: £2,500 shows as 3.
+    thousands = (amount / 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     if thousands == 0:
         return "-"
     text = f"{abs(thousands):,}"

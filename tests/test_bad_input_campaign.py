@@ -308,7 +308,7 @@ def funded_plans(draw: st.DrawFn) -> Plan:
 
 
 def thousands(amount: Decimal) -> str:
-    """The £000 rule, worked out here independently: nearest thousand (halves up, as councils round), brackets."""
+    """The £000 rule, worked out here independently: nearest thousand, halves up, brackets."""
     value = (amount / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return "-" if value == 0 else (f"({abs(value):,})" if value < 0 else f"{value:,}")
 
