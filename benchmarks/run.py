@@ -1,8 +1,12 @@
-"""Time opening and editing stores of every size, each against a floor measured in the same run.
+"""Time the store, the exports, the tracker import and the UI, each against a floor timed in the same run.
 
 ``make bench`` (or ``python -m benchmarks.run``) prints a table; ``--json PATH`` also writes
-the figures, ``--quick`` skips the largest plan and ``--check`` exits 1 when a target is missed.
+the figures, ``--quick`` skips the largest plan and the UI, and ``--check`` exits 1 when a
+target is missed. ``docs/PERFORMANCE.md`` has the figures and what bounds them.
 
+The stores are issue #5's: 10,000 actions in 40 themes, 200 recommendations, 1,000 funding
+allocations and 4,000 spend entries, 100 KPIs of 36 readings, 100,000 audit entries and 24
+snapshots (the main store), plus the Oldham sample (the everyday case) and a row per plan size.
 What is timed (``time.perf_counter``, median and 90th percentile of repeated runs):
 
 - **open**: ``Repository(path)`` on a new object each run, so the whole store is read, parsed
@@ -10,11 +14,19 @@ What is timed (``time.perf_counter``, median and 90th percentile of repeated run
 - **edit**: one durable ``update_action`` (a progress change plus a new note, on a different
   action each run) on an open repository, after one untimed warm-up edit. Floor: ``orjson.dumps``
   of the same data, written to a temporary file, fsynced and ``os.replace``-d into place.
-- **edit against audit history**: the main store copied and given each amount of history;
-  the copies take turns edit by edit, so load from elsewhere falls on all of them alike.
+- **edit against audit history and snapshots**: copies of the main store with 0, 10,000 and
+  100,000 audit entries, and with 0 and 24 snapshots, take turns edit by edit, so load from
+  elsewhere falls on all of them alike.
+- **export**: ``export_pack`` in each format (md, html, xlsx, csv, json), built and written.
+  Floor: ``orjson.dumps`` of the plan's JSON data (:mod:`benchmarks.workloads`).
+- **import**: a 5,000-row tracker XLSX (the export's own Actions sheet) read, dry-run and
+  imported into a copy of a store. Floor: ``openpyxl`` read-only load iterating its rows.
+- **UI**: :func:`benchmarks.tui_bench.tui_figures`, whole-process first frame against a bare
+  Textual app and the down key to the next frame, in a fresh process.
 
 Every store is timed in a fresh worker process of its own (:class:`Worker`) holding only that
 store, as the app does, not in the bench process whose memory is full of generated plans.
+Within a worker the figures and their floor take turns in an order rotated each round.
 
 Ratios are median over floor median: they say how much the store adds to the least work the
 same bytes need on this machine, so they travel between machines better than milliseconds.
@@ -42,6 +54,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from importlib import metadata
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -50,9 +63,22 @@ from typing import Any
 import orjson
 
 from benchmarks.generate import AS_OF, DEFAULT_SEED, BuiltStore, add_history, build_store, stress_plan
+from benchmarks.tui_bench import OLDHAM_AS_OF
+from benchmarks.workloads import (
+    EXPORT_FLOOR,
+    EXPORT_FORMATS,
+    IMPORT_FLOOR,
+    ExportTimer,
+    ImportTimer,
+    folder_bytes,
+    take_snapshots,
+    tracker_store,
+    ui_figures,
+)
 from store.journal import journal_path
 from store.models import Plan
 from store.repository import Repository
+from store.snapshots import snapshots_folder
 
 Figures = dict[str, Any]
 Progress = Callable[[str], None]
@@ -60,17 +86,33 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Target:
-    """A limit on one figure, found in the figures dict by ``path``."""
+    """A limit on one figure, found in the figures dict by ``path``; ``unit`` is ``ms`` or ``x``."""
 
     label: str
     path: tuple[str, ...]
-    limit_ms: float
+    limit: float
+    unit: str = "ms"
 
+
+FLAT = 1.25
+"""Largest "does not grow" ratio: edit time with the most history or snapshots over none.
+
+Edits take turns with each other, so load falls on all alike, but single edits still vary by
+10-20% run to run on a shared machine; 1.25x is flat within that noise."""
 
 TARGETS: tuple[Target, ...] = (
     Target("update_action on the main store, median", ("main", "edit", "median_ms"), 50.0),
+    Target("update_action, most audit history / none", ("audit_growth_ratio",), FLAT, "x"),
+    Target("update_action, most snapshots / none", ("snapshot_growth_ratio",), FLAT, "x"),
+    *(
+        Target(f"export {fmt} of the main store, median", ("main", "exports", fmt, "median_ms"), 1000.0)
+        for fmt in EXPORT_FORMATS
+    ),
 )
-"""Targets printed next to the figures; ``--check`` fails the run when one is missed."""
+"""Targets printed next to the figures; ``--check`` fails the run when one is missed.
+
+The UI's targets come with its figures (:func:`benchmarks.tui_bench.tui_figures`) and are
+checked with these when the UI part runs."""
 
 
 @dataclass(frozen=True)
@@ -93,19 +135,34 @@ class Config:
     everyday_sample: str = "oldham-2019"
     """Sample plan for the everyday case; a generated 30-action plan if it is not available."""
     everyday_audit: int = 1_000
-    spend: int = 2_000
-    """Spend entries in every generated plan (with the KPIs, the part that does not scale with actions)."""
+    allocations: int = 1_000
+    spend: int = 4_000
+    """Funding lines and spend entries in every generated plan: 5,000 together, as issue #5 asks
+    (with the KPIs, the part that does not scale with actions)."""
     kpis: int = 100
+    snapshots: int = 24
+    """Snapshots taken of the main store (with ``repo.take_snapshot``) before it is timed."""
+    export_runs: int = 5
+    """Timed runs of each export format (each takes up to seconds at 10,000 actions)."""
+    large_export_runs: int = 2
+    """Runs of each export for plans above ``large_actions``."""
+    import_actions: int = 5_000
+    """Rows in the tracker XLSX that is imported."""
+    import_runs: int = 5
+    ui: bool = True
+    """Time the UI (start-up and keystrokes, :mod:`benchmarks.tui_bench`) at ``main_actions``."""
     seed: int = DEFAULT_SEED
 
     def plan(self, actions: int) -> Plan:
         """The generated plan of ``actions`` actions that this configuration measures."""
-        return stress_plan(actions=actions, spend=self.spend, kpis=self.kpis, seed=self.seed)
+        return stress_plan(
+            actions=actions, allocations=self.allocations, spend=self.spend, kpis=self.kpis, seed=self.seed
+        )
 
     @classmethod
     def quick(cls) -> Config:
-        """The full bench without the 50,000-action plan."""
-        return cls(sizes=(1_000, 10_000))
+        """The full bench without the 50,000-action plan and the UI."""
+        return cls(sizes=(1_000, 10_000), ui=False)
 
     @classmethod
     def tiny(cls) -> Config:
@@ -119,8 +176,15 @@ class Config:
             large_actions=40,
             large_open_runs=2,
             everyday_audit=100,
+            allocations=10,
             spend=100,
             kpis=10,
+            snapshots=2,
+            export_runs=2,
+            large_export_runs=2,
+            import_actions=60,
+            import_runs=2,
+            ui=False,
         )
 
 
@@ -212,23 +276,30 @@ class StoreTimer:
         self.path.with_name("floor.json").unlink(missing_ok=True)
 
 
-def _serve(conn: Connection, path: str, plan_id: str, seed: int) -> None:
-    """A worker process: run :class:`StoreTimer` methods as the bench asks, send back the seconds."""
-    timer = StoreTimer(Path(path), plan_id, seed)
+def _serve(
+    conn: Connection, timer_class: Any, path: str, plan_id: str, seed: int, extra: tuple[Any, ...]
+) -> None:
+    """A worker process: run timer methods as the bench asks, send back the seconds.
+
+    ``"export_once:md"`` calls ``timer.export_once(run, "md")``.
+    """
+    timer = timer_class(Path(path), plan_id, seed, *extra)
     while True:
         method, run = conn.recv()
         if method == "stop":
             timer.close()
             conn.send(None)
             return
+        name, _, argument = method.partition(":")
         try:
-            conn.send(("ok", getattr(timer, method)(run)))
+            call = getattr(timer, name)
+            conn.send(("ok", call(run, argument) if argument else call(run)))
         except Exception:  # reported by the bench; store errors do not survive pickling, so as text
             conn.send(("failed", traceback.format_exc()))
 
 
 class Worker:
-    """A :class:`StoreTimer` in a process of its own, started fresh (spawned, not forked).
+    """A timer (by default a :class:`StoreTimer`) in a process of its own, started fresh (spawned).
 
     Each store is measured in a clean process rather than in the bench's own, whose memory is
     fragmented by generating and storing plans: that measurably slowed whichever store the
@@ -237,18 +308,20 @@ class Worker:
     about 40% slower (``orjson.dumps`` of the store's data alone about 50%).
     """
 
-    def __init__(self, store: BuiltStore, seed: int) -> None:
+    def __init__(
+        self, store: BuiltStore, seed: int, timer: type[Any] = StoreTimer, extra: tuple[Any, ...] = ()
+    ) -> None:
         self.path = store.path
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, str(store.path), store.plan_id, seed), daemon=True
+            target=_serve, args=(child, timer, str(store.path), store.plan_id, seed, extra), daemon=True
         )
         self._process.start()
         child.close()
 
     def time(self, method: str, run: int) -> float:
-        """Seconds for run ``run`` of the :class:`StoreTimer` method ``method``."""
+        """Seconds for run ``run`` of the timer's method ``method`` (``"name:argument"`` passes one)."""
         self._conn.send((method, run))
         outcome, answer = self._conn.recv()
         if outcome != "ok":
@@ -267,11 +340,13 @@ class Worker:
 
 
 @contextlib.contextmanager
-def workers(stores: Sequence[BuiltStore], seed: int) -> Iterator[list[Worker]]:
+def workers(
+    stores: Sequence[BuiltStore], seed: int, timer: type[Any] = StoreTimer, extra: tuple[Any, ...] = ()
+) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     try:
         for store in stores:
-            started.append(Worker(store, seed))
+            started.append(Worker(store, seed, timer, extra))
         yield started
     finally:
         for worker in started:
@@ -288,14 +363,14 @@ def time_rounds(
 ) -> list[dict[str, list[float]]]:
     """Seconds per timer and method: each round, every timer runs every method once.
 
-    The timers take turns in rotating order, so load from elsewhere that comes and goes falls
-    on all of them alike and their figures can be compared. The first ``warm_up`` rounds are
-    run but not kept.
+    The timers take turns in rotating order, and so do the methods, so load from elsewhere
+    that comes and goes falls on all of them alike and their figures can be compared. The
+    first ``warm_up`` rounds are run but not kept.
     """
     samples: list[dict[str, list[float]]] = [{method: [] for method in methods} for _ in timers]
     for run in range(warm_up + runs):
         for turn in _turns(len(timers), run):
-            for method in methods:
+            for method in (methods[index] for index in _turns(len(methods), run)):
                 elapsed = timers[turn].time(method, run)
                 if run >= warm_up:
                     samples[turn][method].append(elapsed)
@@ -398,6 +473,54 @@ def load_average() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
+def measure_exports(store: BuiltStore, runs: int, seed: int, as_of: date = AS_OF) -> dict[str, Any]:
+    """Export figures in every format for one store, from one fresh worker holding its plan.
+
+    The formats and the floor take turns, in an order rotated each round.
+    """
+    methods = [*(f"export_once:{fmt}" for fmt in EXPORT_FORMATS), "dump_floor_once"]
+    with workers([store], seed, ExportTimer, (as_of.isoformat(),)) as timers:
+        [series] = time_rounds(timers, methods, runs)
+    floor = series["dump_floor_once"]
+    return {fmt: with_floor(series[f"export_once:{fmt}"], floor, EXPORT_FLOOR) for fmt in EXPORT_FORMATS}
+
+
+def measure_import(folder: Path, config: Config) -> dict[str, Any]:
+    """Read, dry-run and import a tracker XLSX of ``config.import_actions`` rows (:class:`ImportTimer`)."""
+    plan = config.plan(config.import_actions)
+    store = tracker_store(folder, plan, seed=config.seed)
+    del plan
+    methods = ("read_once", "dry_run_once", "import_once", "floor_once")
+    with workers([store], config.seed, ImportTimer) as timers:
+        [series] = time_rounds(timers, methods, config.import_runs)
+    floor = series["floor_once"]
+    tracker = store.path.with_name("tracker.xlsx")
+    return {
+        "rows": config.import_actions,
+        "file_bytes": tracker.stat().st_size,
+        "read": with_floor(series["read_once"], floor, IMPORT_FLOOR),
+        "dry_run": with_floor(series["dry_run_once"], floor, IMPORT_FLOOR),
+        "import": with_floor(series["import_once"], floor, IMPORT_FLOOR),
+    }
+
+
+def per_thousand(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Median milliseconds per 1,000 actions, per size, for open, edit and every export.
+
+    Flat down the column is linear growth; rising is worse than linear. Small plans cost a
+    little more per 1,000 actions than linear because the KPIs, funding and spend do not
+    scale with actions.
+    """
+    out = []
+    for row in rows:
+        thousands = row["actions"] / 1000
+        cost = {"open": row["open"]["median_ms"] / thousands, "edit": row["edit"]["median_ms"] / thousands}
+        for fmt, timing in row.get("exports", {}).items():
+            cost[fmt] = timing["median_ms"] / thousands
+        out.append({"actions": row["actions"], "ms_per_1000": cost})
+    return out
+
+
 def collect(config: Config, progress: Progress | None = None) -> Figures:
     """Build every store in a temporary folder, time it and return the figures."""
     say = progress or (lambda message: None)
@@ -420,19 +543,51 @@ def collect(config: Config, progress: Progress | None = None) -> Figures:
             copy = replace(base, path=folder / base.path.name)
             stores.append(add_history(copy, plan, step - copy.history, seed=config.seed))
         del plan
+        # The main store is the one with the full history and the snapshots; a copy taken
+        # before the snapshots is the same store without them.
+        unsnapped = stores[-1]
+        main_folder = root / "main"
+        shutil.copytree(unsnapped.path.parent, main_folder)
+        main_store = replace(unsnapped, path=main_folder / unsnapped.path.name)
+        say(f"taking {config.snapshots} snapshots of {config.main_actions:,} actions")
+        snapshot_seconds = take_snapshots(main_store, config.snapshots)
+        snapshots = snapshots_folder(main_store.path)
         say(f"opening {config.main_actions:,} actions")
-        with workers(stores[-1:], config.seed) as timers:  # the main store: the one with the full history
+        with workers([main_store], config.seed) as timers:
             [opened] = measure_opens(timers, config.runs)
         histories = ", ".join(f"{step:,}" for step in steps)
-        say(f"editing {config.main_actions:,} actions with {histories} audit entries")
-        with workers(stores, config.seed) as timers:
-            edits = measure_edits(timers, config.runs)
+        say(
+            f"editing {config.main_actions:,} actions with {histories} audit entries, "
+            f"and with {config.snapshots} snapshots"
+        )
+        with workers([*stores, main_store], config.seed) as timers:
+            *edits, main_edit = measure_edits(timers, config.runs)
         growth = [{**store_sizes(store), "edit": edit} for store, edit in zip(stores, edits, strict=True)]
-        main = {"actions": config.main_actions, **store_sizes(stores[-1]), "open": opened, "edit": edits[-1]}
+        say(f"exporting {config.main_actions:,} actions in {', '.join(EXPORT_FORMATS)}")
+        exports = measure_exports(main_store, config.export_runs, config.seed)
+        main = {
+            "actions": config.main_actions,
+            **store_sizes(main_store),
+            "snapshots": {
+                "count": config.snapshots,
+                "folder_bytes": folder_bytes(snapshots) if snapshots.exists() else 0,
+                "take": summary(snapshot_seconds) if snapshot_seconds else None,
+            },
+            "open": opened,
+            "edit": main_edit,
+            "exports": exports,
+        }
         figures["main"] = main
         figures["audit_growth"] = [row for row in growth if row["audit_entries"] in config.audit_steps]
         first, last = figures["audit_growth"][0], figures["audit_growth"][-1]
         figures["audit_growth_ratio"] = last["edit"]["median_ms"] / first["edit"]["median_ms"]
+        figures["snapshot_growth"] = [
+            {"snapshots": 0, "audit_entries": unsnapped.history, "edit": edits[-1]},
+            {"snapshots": config.snapshots, "audit_entries": main_store.history, "edit": main_edit},
+        ]
+        figures["snapshot_growth_ratio"] = main_edit["median_ms"] / edits[-1]["median_ms"]
+        for store in stores:
+            shutil.rmtree(store.path.parent)  # the copies are done with: keep the disk cache for the rest
 
         # The everyday case.
         name, small = everyday_plan(config)
@@ -441,48 +596,84 @@ def collect(config: Config, progress: Progress | None = None) -> Figures:
             root / "everyday" / "plans.json", small, config.everyday_audit, seed=config.seed
         )
         timings = measure(small_store, open_runs=config.runs, edit_runs=config.runs, seed=config.seed)
+        small_as_of = OLDHAM_AS_OF if name == config.everyday_sample else AS_OF
         figures["everyday"] = {
             "plan": name,
             "actions": len(small.actions),
             **store_sizes(small_store),
             **timings,
+            "exports": measure_exports(small_store, config.runs, config.seed, small_as_of),
         }
+
+        # Importing a tracker.
+        say(f"importing a {config.import_actions:,}-row tracker")
+        figures["import"] = measure_import(root / "import", config)
 
         # One row per plan size, each with the main store's history.
         rows = []
         for actions in config.sizes:
             if actions == config.main_actions:
-                rows.append(
-                    {key: main[key] for key in ("actions", "store_bytes", "audit_entries", "open", "edit")}
-                )
+                keys = ("actions", "store_bytes", "audit_entries", "open", "edit", "exports")
+                rows.append({key: main[key] for key in keys})
                 continue
             say(f"generating {actions:,} actions")
             sized_plan = config.plan(actions)
             sized = build_store(root / f"size-{actions}" / "plans.json", sized_plan, config.audit_entries)
             del sized_plan
-            open_runs = config.large_open_runs if actions > config.large_actions else config.runs
-            say(f"opening and editing {actions:,} actions")
+            large = actions > config.large_actions
+            open_runs = config.large_open_runs if large else config.runs
+            say(f"opening, editing and exporting {actions:,} actions")
             timings = measure(sized, open_runs=open_runs, edit_runs=config.runs, seed=config.seed)
+            export_runs = config.large_export_runs if large else config.export_runs
             rows.append(
                 {
                     "actions": actions,
                     "store_bytes": sized.path.stat().st_size,
                     "audit_entries": sized.history,
                     **timings,
+                    "exports": measure_exports(sized, export_runs, config.seed),
                 }
             )
+            shutil.rmtree(sized.path.parent)
         figures["sizes"] = rows
-    figures["targets"] = [check_target(target, figures) for target in TARGETS]
+        figures["per_thousand"] = per_thousand(rows)
+
+    if config.ui:
+        say(f"timing the UI: start-up against a bare Textual app, keys at {config.main_actions:,} actions")
+        figures["ui"] = ui_figures(actions=config.main_actions)
+    else:
+        figures["ui"] = None
+    figures["targets"] = [check_target(target, figures) for target in TARGETS] + ui_targets(figures["ui"])
     figures["seconds"] = time.perf_counter() - started
     figures["machine"]["load_average_after"] = load_average()
     return figures
+
+
+def ui_targets(ui: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The UI figures that have a target, in the form of :func:`check_target`."""
+    targets = []
+    for row in ui or []:
+        if row["met"] is None:
+            continue
+        unit = row["unit"]
+        targets.append(
+            {
+                "label": row["figure"],
+                "path": ["ui"],
+                "limit": row["target"],
+                "unit": unit,
+                "measured": row["median"],
+                "met": bool(row["met"]),
+            }
+        )
+    return targets
 
 
 def check_target(target: Target, figures: Figures) -> dict[str, Any]:
     value: Any = figures
     for key in target.path:
         value = value[key]
-    return {**asdict(target), "measured_ms": value, "met": value <= target.limit_ms}
+    return {**asdict(target), "measured": value, "met": value <= target.limit}
 
 
 # Printing ------------------------------------------------------------------------------
@@ -526,25 +717,66 @@ def _timing_cells(timing: dict[str, Any]) -> list[str]:
     ]
 
 
+def _limit(target: dict[str, Any]) -> str:
+    if isinstance(target["limit"], str):
+        return target["limit"]
+    return (
+        f"<= {target['limit']:g} {target['unit']}" if target["unit"] == "ms" else f"<= {target['limit']:g}x"
+    )
+
+
+def _measured(target: dict[str, Any]) -> str:
+    return _ms(target["measured"]) if target["unit"] == "ms" else f"{target['measured']:.2f}x"
+
+
 def _target_for(path: tuple[str, ...], figures: Figures) -> str:
     for target in figures["targets"]:
-        if tuple(target["path"][:2]) == path:
+        if tuple(target["path"]) == path:
             verdict = "met" if target["met"] else "MISSED"
-            return f"<= {target['limit_ms']:g} ms: {verdict}"
+            return f"{_limit(target)}: {verdict}"
     return ""
+
+
+def _section_table(key: str, section: dict[str, Any], figures: Figures) -> _Table:
+    heads = ("", "median", "p90", "min", "runs", "floor", "ratio", "target")
+    table = _Table(heads)
+    table.add(
+        "open + validate", *_timing_cells(section["open"]), _target_for((key, "open", "median_ms"), figures)
+    )
+    table.add(
+        "update_action", *_timing_cells(section["edit"]), _target_for((key, "edit", "median_ms"), figures)
+    )
+    for fmt, timing in section.get("exports", {}).items():
+        target = _target_for((key, "exports", fmt, "median_ms"), figures)
+        table.add(f"export {fmt}", *_timing_cells(timing), target)
+    take = (section.get("snapshots") or {}).get("take")
+    if take:
+        table.add(
+            "take_snapshot",
+            _ms(take["median_ms"]),
+            _ms(take["p90_ms"]),
+            _ms(take["min_ms"]),
+            str(take["runs"]),
+            "",
+            "",
+            "(no floor)",
+        )
+    return table
 
 
 def render(figures: Figures) -> str:
     """The figures as the table ``make bench`` prints."""
     info = figures["machine"]
     out = [
-        "ipt store benchmark",
+        "ipt benchmark: median and p90 of repeated runs, each against a floor timed in the same run",
         f"  Python {info['python']}, {info['cpus']} CPUs, orjson {info['orjson']}, "
         f"pydantic {info['pydantic']}, tinydb {info['tinydb']}; {info['platform']}",
         f"  one fsync on this disk: median {_ms(info['fsync']['median_ms'])}, "
         f"p90 {_ms(info['fsync']['p90_ms'])}",
         "  floors: open = read the file + orjson.loads;",
-        "          edit = orjson.dumps + write temp file + fsync + os.replace",
+        "          edit = orjson.dumps + write temp file + fsync + os.replace;",
+        f"          export = {EXPORT_FLOOR};",
+        f"          import = {IMPORT_FLOOR}",
     ]
     if info.get("load_average") is not None:
         after = info.get("load_average_after") or 0.0
@@ -554,25 +786,18 @@ def render(figures: Figures) -> str:
         )
     out.append("")
     main, everyday = figures["main"], figures["everyday"]
-    heads = ("", "median", "p90", "min", "runs", "floor", "ratio", "target")
-    for title, section, key in (
-        (
-            f"Main store: {main['actions']:,} actions, {main['audit_entries']:,} audit entries "
-            f"(store {_mb(main['store_bytes'])}, journal {_mb(main['journal_bytes'])})",
-            main,
-            "main",
-        ),
-        (
-            f"Everyday: {everyday['plan']}, {everyday['actions']:,} actions, "
-            f"{everyday['audit_entries']:,} audit entries (store {_mb(everyday['store_bytes'])})",
-            everyday,
-            "everyday",
-        ),
-    ):
-        table = _Table(heads)
-        table.add("open + validate", *_timing_cells(section["open"]), _target_for((key, "open"), figures))
-        table.add("update_action", *_timing_cells(section["edit"]), _target_for((key, "edit"), figures))
-        out += [title, table.render(), ""]
+    snapshots = main.get("snapshots") or {}
+    out += [
+        f"Main store: {main['actions']:,} actions, {main['audit_entries']:,} audit entries, "
+        f"{snapshots.get('count', 0)} snapshots (store {_mb(main['store_bytes'])}, "
+        f"journal {_mb(main['journal_bytes'])}, snapshots {_mb(snapshots.get('folder_bytes', 0))})",
+        _section_table("main", main, figures).render(),
+        "",
+        f"Everyday: {everyday['plan']}, {everyday['actions']:,} actions, "
+        f"{everyday['audit_entries']:,} audit entries (store {_mb(everyday['store_bytes'])})",
+        _section_table("everyday", everyday, figures).render(),
+        "",
+    ]
 
     growth = _Table(("audit entries", "journal", "edit median", "p90", "floor", "ratio"))
     for row in figures["audit_growth"]:
@@ -586,34 +811,138 @@ def render(figures: Figures) -> str:
             f"{edit['ratio']:.1f}x",
         )
     out += [
-        f"Edit time against audit history ({main['actions']:,} actions)",
+        f"Edit time against audit history ({main['actions']:,} actions, no snapshots)",
         growth.render(),
         f"  largest history / none: {figures['audit_growth_ratio']:.2f}x (flat is 1.0x)",
         "",
     ]
+    snapped = _Table(("snapshots", "audit entries", "edit median", "p90", "floor", "ratio"))
+    for row in figures["snapshot_growth"]:
+        edit = row["edit"]
+        snapped.add(
+            str(row["snapshots"]),
+            f"{row['audit_entries']:,}",
+            _ms(edit["median_ms"]),
+            _ms(edit["p90_ms"]),
+            _ms(edit["floor"]["median_ms"]),
+            f"{edit['ratio']:.1f}x",
+        )
+    out += [
+        f"Edit time against snapshots ({main['actions']:,} actions)",
+        snapped.render(),
+        f"  most snapshots / none: {figures['snapshot_growth_ratio']:.2f}x (flat is 1.0x)",
+        "",
+    ]
 
-    sizes = _Table(("actions", "store", "open median", "p90", "runs", "ratio", "edit median", "p90", "ratio"))
+    tracker = figures["import"]
+    imports = _Table(("", "median", "p90", "min", "runs", "floor", "ratio"))
+    for label, key in (
+        ("read_tracker", "read"),
+        ("dry run (rows read)", "dry_run"),
+        ("import into a copy (rows read)", "import"),
+    ):
+        imports.add(label, *_timing_cells(tracker[key]))
+    out += [
+        f"Tracker import: {tracker['rows']:,}-row XLSX made by the export ({_mb(tracker['file_bytes'])}), "
+        "into a store with the plan's themes but no actions",
+        imports.render(),
+        "",
+    ]
+
+    exports = list(EXPORT_FORMATS)
+    sizes = _Table(
+        (
+            "actions",
+            "store",
+            "open",
+            "p90",
+            "ratio",
+            "edit",
+            "p90",
+            "ratio",
+            *(f"{fmt}" for fmt in exports),
+            "runs",
+        )
+    )
     for row in figures["sizes"]:
+        row_exports = row.get("exports", {})
         sizes.add(
             f"{row['actions']:,}",
             _mb(row["store_bytes"]),
             _ms(row["open"]["median_ms"]),
             _ms(row["open"]["p90_ms"]),
-            str(row["open"]["runs"]),
             f"{row['open']['ratio']:.1f}x",
             _ms(row["edit"]["median_ms"]),
             _ms(row["edit"]["p90_ms"]),
             f"{row['edit']['ratio']:.1f}x",
+            *(_ms(row_exports[fmt]["median_ms"]) if fmt in row_exports else "" for fmt in exports),
+            f"{row['open']['runs']}/{row['edit']['runs']}/"
+            + str(next(iter(row_exports.values()))["runs"] if row_exports else "-"),
         )
     audit = figures["sizes"][0]["audit_entries"] if figures["sizes"] else 0
-    out += [f"By plan size ({audit:,} audit entries each; ratios to that store's floor)", sizes.render(), ""]
+    out += [
+        f"By plan size ({audit:,} audit entries each): medians; open and edit with p90 and ratio to floor",
+        "  (runs: open/edit/export)",
+        sizes.render(),
+        "",
+    ]
+    cost = _Table(("actions", "open", "edit", *exports))
+    for row in figures.get("per_thousand", []):
+        per = row["ms_per_1000"]
+        cost.add(
+            f"{row['actions']:,}",
+            *(_ms(per[key]) if key in per else "" for key in ("open", "edit", *exports)),
+        )
+    out += [
+        "Cost per 1,000 actions (median / thousands of actions): flat is linear, rising is worse than linear",
+        cost.render(),
+        "",
+    ]
+    ratios = _Table(("actions", "open", "edit", *exports))
+    for row in figures["sizes"]:
+        timings = {"open": row["open"], "edit": row["edit"], **row.get("exports", {})}
+        ratios.add(
+            f"{row['actions']:,}",
+            *(
+                f"{timings[key]['ratio']:.1f}x" if key in timings else ""
+                for key in ("open", "edit", *exports)
+            ),
+        )
+    out += [
+        "Ratio to each size's own floor (timed alongside, so steadier under load than milliseconds):",
+        "  the floors grow linearly, so a rising ratio is worse-than-linear growth",
+        ratios.render(),
+        "",
+    ]
+
+    if figures.get("ui"):
+        ui = _Table(("", "median", "p90", "runs", "target"))
+        for row in figures["ui"]:
+            if row["unit"] == "x":
+                median, p90 = f"{row['median']:.2f}x", ""
+            else:
+                median, p90 = _ms(row["median"]), "" if row["p90"] is None else _ms(row["p90"])
+            verdict = "" if row["met"] is None else (": met" if row["met"] else ": MISSED")
+            ui.add(
+                row["figure"],
+                median,
+                p90,
+                str(row["runs"]),
+                f"{row['target']}{verdict}" if row["target"] else "",
+            )
+        out += [
+            "UI (benchmarks.tui_bench): whole-process first interactive frame against a bare Textual app,",
+            "  and the down key to the next frame in the actions table",
+            ui.render(),
+            "",
+        ]
+    else:
+        out += ["UI: not timed (--quick or --tiny); python -m benchmarks.tui_bench times it alone", ""]
 
     out.append("Targets")
     for target in figures["targets"]:
         verdict = "met" if target["met"] else "MISSED"
-        out.append(
-            f"  {target['label']}: {_ms(target['measured_ms'])} (limit {target['limit_ms']:g} ms): {verdict}"
-        )
+        out.append(f"  {target['label']}: {_measured(target)} ({_limit(target)}): {verdict}")
     out.append(f"\nTook {figures['seconds']:.0f} s.")
     return "\n".join(out)
 

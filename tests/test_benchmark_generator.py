@@ -19,7 +19,15 @@ import pytest
 
 import benchmarks.run as bench
 from benchmarks.generate import AS_OF, add_history, build_store, history_entries, stress_plan
-from benchmarks.run import Config, collect, main, render, summary
+from benchmarks.run import Config, collect, main, per_thousand, render, summary, ui_targets
+from benchmarks.workloads import (
+    EXPORT_FORMATS,
+    TRACKER_NAME,
+    ExportTimer,
+    ImportTimer,
+    take_snapshots,
+    tracker_store,
+)
 from store.models import Plan, Status
 from store.repository import Repository
 
@@ -135,7 +143,8 @@ def tiny_figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 
 def _timing_is_positive(timing: dict[str, Any]) -> None:
-    assert timing["runs"] == Config.tiny().runs or timing["runs"] == Config.tiny().large_open_runs
+    tiny = Config.tiny()
+    assert timing["runs"] in {tiny.runs, tiny.large_open_runs, tiny.export_runs, tiny.import_runs}
     assert 0 < timing["min_ms"] <= timing["median_ms"] <= timing["p90_ms"]
     assert timing["floor"]["median_ms"] > 0
     assert timing["ratio"] > 0
@@ -143,7 +152,18 @@ def _timing_is_positive(timing: dict[str, Any]) -> None:
 
 def test_harness_returns_every_figure(tiny_figures: dict[str, Any]) -> None:
     config = Config.tiny()
-    assert {"config", "machine", "main", "everyday", "audit_growth", "sizes", "targets"} <= set(tiny_figures)
+    assert {
+        "config",
+        "machine",
+        "main",
+        "everyday",
+        "audit_growth",
+        "snapshot_growth",
+        "import",
+        "sizes",
+        "per_thousand",
+        "targets",
+    } <= set(tiny_figures)
     main_store = tiny_figures["main"]
     assert (main_store["actions"], main_store["audit_entries"]) == (config.main_actions, config.audit_entries)
     assert main_store["store_bytes"] > 0 and main_store["journal_bytes"] > 0
@@ -159,9 +179,54 @@ def test_harness_returns_every_figure(tiny_figures: dict[str, Any]) -> None:
         _timing_is_positive(row["open"])
         _timing_is_positive(row["edit"])
     assert tiny_figures["sizes"][0]["open"]["runs"] == config.large_open_runs  # 50 actions count as large
-    [target] = tiny_figures["targets"]
-    assert target["measured_ms"] == main_store["edit"]["median_ms"]
-    assert target["met"] == (target["measured_ms"] <= target["limit_ms"])
+    edit_target = tiny_figures["targets"][0]
+    assert edit_target["measured"] == main_store["edit"]["median_ms"]
+    for target in tiny_figures["targets"]:
+        assert target["met"] == (target["measured"] <= target["limit"]), target
+    assert len(tiny_figures["targets"]) == 3 + len(EXPORT_FORMATS)
+    assert tiny_figures["ui"] is None
+
+
+def test_every_export_format_is_timed(tiny_figures: dict[str, Any]) -> None:
+    for section in (tiny_figures["main"], tiny_figures["everyday"], *tiny_figures["sizes"]):
+        assert list(section["exports"]) == list(EXPORT_FORMATS)
+        for timing in section["exports"].values():
+            _timing_is_positive(timing)
+            assert timing["floor"]["what"].startswith("orjson.dumps")
+    assert tiny_figures["main"]["exports"]["xlsx"]["runs"] == Config.tiny().export_runs
+
+
+def test_snapshots_are_taken_and_edits_compared_with_none(tiny_figures: dict[str, Any]) -> None:
+    config = Config.tiny()
+    snapshots = tiny_figures["main"]["snapshots"]
+    assert snapshots["count"] == config.snapshots and snapshots["folder_bytes"] > 0
+    assert snapshots["take"]["runs"] == config.snapshots
+    none, most = tiny_figures["snapshot_growth"]
+    assert (none["snapshots"], most["snapshots"]) == (0, config.snapshots)
+    assert none["audit_entries"] == most["audit_entries"] == config.audit_entries
+    assert most["edit"] == tiny_figures["main"]["edit"]
+    assert none["edit"] == tiny_figures["audit_growth"][-1]["edit"]
+    ratio = most["edit"]["median_ms"] / none["edit"]["median_ms"]
+    assert tiny_figures["snapshot_growth_ratio"] == pytest.approx(ratio)
+
+
+def test_tracker_import_is_timed(tiny_figures: dict[str, Any]) -> None:
+    figures = tiny_figures["import"]
+    assert figures["rows"] == Config.tiny().import_actions and figures["file_bytes"] > 0
+    for key in ("read", "dry_run", "import"):
+        _timing_is_positive(figures[key])
+        assert "load_workbook" in figures[key]["floor"]["what"]
+
+
+def test_cost_per_thousand_actions(tiny_figures: dict[str, Any]) -> None:
+    [small, large] = tiny_figures["per_thousand"]
+    row = tiny_figures["sizes"][0]
+    assert small["actions"] == row["actions"] == 50
+    assert small["ms_per_1000"]["open"] == pytest.approx(row["open"]["median_ms"] * 20)
+    assert small["ms_per_1000"]["xlsx"] == pytest.approx(row["exports"]["xlsx"]["median_ms"] * 20)
+    assert set(large["ms_per_1000"]) == {"open", "edit", *EXPORT_FORMATS}
+    bare = {"actions": 2_000, "open": {"median_ms": 10.0}, "edit": {"median_ms": 4.0}}
+    assert per_thousand([bare]) == [{"actions": 2_000, "ms_per_1000": {"open": 5.0, "edit": 2.0}}]
 
 
 def test_figures_print_as_a_table(tiny_figures: dict[str, Any]) -> None:
@@ -171,10 +236,85 @@ def test_figures_print_as_a_table(tiny_figures: dict[str, Any]) -> None:
         "Everyday:",
         "Edit time against audit history",
         "By plan size",
+        "Edit time against snapshots",
+        "Tracker import: 60-row XLSX",
+        "Cost per 1,000 actions",
+        "Ratio to each size's own floor",
+        "UI: not timed",
+        "Targets",
     ):
         assert heading in text
-    assert "update_action" in text and "open + validate" in text
-    assert "<= 50 ms" in text
+    assert "update_action" in text and "open + validate" in text and "take_snapshot" in text
+    for fmt in EXPORT_FORMATS:
+        assert f"export {fmt}" in text
+    assert "<= 50 ms" in text and "<= 1000 ms" in text and "<= 1.25x" in text
+
+
+UI_ROWS = [
+    {"figure": "start-up: bare Textual app", "unit": "ms", "median": 400.0, "p90": 420.0, "runs": 3,
+     "target": "", "met": None},
+    {"figure": "start-up ratio: Oldham / bare", "unit": "x", "median": 1.1, "p90": None, "runs": 3,
+     "target": "<= 1.25", "met": True},
+    {"figure": "down key to next frame, 200 actions", "unit": "ms", "median": 25.0, "p90": 40.0, "runs": 5,
+     "target": "median <= 20, p90 <= 33", "met": False},
+]  # fmt: skip
+"""Rows in the shape :func:`benchmarks.tui_bench.tui_figures` returns."""
+
+
+def test_ui_figures_print_and_count_as_targets(tiny_figures: dict[str, Any]) -> None:
+    targets = ui_targets(UI_ROWS)
+    assert [(target["label"], target["met"]) for target in targets] == [
+        ("start-up ratio: Oldham / bare", True),
+        ("down key to next frame, 200 actions", False),
+    ]
+    assert ui_targets(None) == []
+    figures = {**tiny_figures, "ui": UI_ROWS, "targets": [*tiny_figures["targets"], *targets]}
+    text = render(figures)
+    assert "UI (benchmarks.tui_bench)" in text and "UI: not timed" not in text
+    assert "1.10x" in text and "median <= 20, p90 <= 33: MISSED" in text
+    assert "down key to next frame, 200 actions: 25.0 ms (median <= 20, p90 <= 33): MISSED" in text
+
+
+def test_quick_skips_the_largest_plan_and_the_ui() -> None:
+    quick = Config.quick()
+    assert max(quick.sizes) == quick.main_actions and not quick.ui
+    assert max(Config().sizes) == 50_000 and Config().ui
+    full = Config()
+    assert (full.allocations + full.spend, full.kpis, full.snapshots) == (5_000, 100, 24)
+
+
+def test_export_timer_times_every_format(small_plan: Plan, tmp_path: Path) -> None:
+    store = build_store(tmp_path / "plans.json", small_plan, audit_entries=0)
+    timer = ExportTimer(store.path, store.plan_id, 1)
+    for run, fmt in enumerate(EXPORT_FORMATS):
+        assert timer.export_once(run, fmt) > 0
+    assert timer.dump_floor_once(9) > 0
+    assert list(timer.folder.iterdir()) == []  # each pack is removed after its run
+    timer.close()
+    assert not timer.folder.exists()
+
+
+def test_import_timer_reads_checks_and_imports(small_plan: Plan, tmp_path: Path) -> None:
+    store = tracker_store(tmp_path / "import", small_plan, seed=1)
+    assert store.path.with_name(TRACKER_NAME).exists()
+    assert Repository(store.path).plan(small_plan.id).actions == []
+    timer = ImportTimer(store.path, store.plan_id, 1)
+    assert timer.read_once(0) > 0
+    assert timer.dry_run_once(0) > 0
+    assert timer.import_once(0) > 0  # fails if fewer actions were added than rows read
+    assert timer.floor_once(0) > 0
+    timer.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["import"]  # the copy is gone
+    assert Repository(store.path).plan(small_plan.id).actions == []  # the template is untouched
+
+
+def test_take_snapshots(small_plan: Plan, tmp_path: Path) -> None:
+    store = build_store(tmp_path / "plans.json", small_plan, audit_entries=10)
+    seconds = take_snapshots(store, 3)
+    assert len(seconds) == 3 and all(second > 0 for second in seconds)
+    headers = Repository(store.path).snapshots.list(small_plan.id)
+    assert [header.label for header in headers] == ["Board 1", "Board 2", "Board 3"]
+    assert headers[-1].as_of == AS_OF
 
 
 def test_command_line_prints_and_writes_json(

@@ -152,7 +152,7 @@ class IptApp(App[None]):
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
 
-    @work(thread=True, exclusive=True, group="store")
+    @work(thread=True, exclusive=True, group="store", description="open the store")
     def open_store(self) -> None:
         """Read and validate the whole store off the UI thread (large stores take a while)."""
         try:
@@ -211,7 +211,7 @@ class IptApp(App[None]):
 
         self.push_screen(SamplesScreen(samples), chosen)
 
-    @work(thread=True, exclusive=True, group="store")
+    @work(thread=True, exclusive=True, group="store", description="add a sample plan")
     def add_sample(self, name: str) -> None:
         from sample_plans import load_sample
 
@@ -263,7 +263,7 @@ class IptApp(App[None]):
             self.version = version
             self.summary = summary
 
-    @work(thread=True, exclusive=True, group="summary")
+    @work(thread=True, exclusive=True, group="summary", description="work out the roll-ups")
     def compute_summary(self, version: int, plan: Plan) -> None:
         self.post_message(self.SummaryReady(version, plan_summary(plan, self.as_of)))
 
@@ -333,7 +333,7 @@ class IptApp(App[None]):
         if changed:
             self.reload_store()
 
-    @work(thread=True, exclusive=True, group="store")
+    @work(thread=True, exclusive=True, group="store", description="reload the store")
     def reload_store(self) -> None:
         repo = self.repo
         assert repo is not None

@@ -7,9 +7,11 @@ single quote, as OWASP advises. Only strings are touched; numbers and dates stay
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from store.compare import Comparison
 from store.models import Action, Plan, Rag
@@ -41,15 +43,27 @@ def rag_word(rag: Rag | None) -> str:
     return "Not assessed" if rag is None else rag.label
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PackContext:
-    """Everything a format needs, computed once."""
+    """Everything a format needs, each part computed once, when a format first asks for it."""
 
     plan: Plan
     as_of: date
-    summary: PlanSummary
     comparison: Comparison | None
     snapshot_label: str | None
+
+    @cached_property
+    def summary(self) -> PlanSummary:
+        """The plan's roll-ups on ``as_of`` (the CSV, which has only the action list, never asks)."""
+        return plan_summary(self.plan, self.as_of)
+
+    @cached_property
+    def theme_names(self) -> dict[str, str]:
+        """Theme key -> name for :func:`action_row` (the first theme of a key wins, as in ``plan.theme``)."""
+        names: dict[str, str] = {}
+        for theme in self.plan.themes:
+            names.setdefault(theme.key, theme.name)
+        return names
 
     @property
     def title(self) -> str:
@@ -59,7 +73,7 @@ class PackContext:
 def make_context(
     plan: Plan, as_of: date, comparison: Comparison | None, snapshot_label: str | None
 ) -> PackContext:
-    return PackContext(plan, as_of, plan_summary(plan, as_of), comparison, snapshot_label)
+    return PackContext(plan, as_of, comparison, snapshot_label)
 
 
 ACTION_COLUMNS = (
@@ -88,12 +102,20 @@ def latest_update(action: Action) -> str:
     return f"{update.on.isoformat()} {update.author}: {update.text}"
 
 
-def action_row(plan: Plan, action: Action) -> tuple[ActionCell, ...]:
-    """One action as typed cells in :data:`ACTION_COLUMNS` order (dates stay dates)."""
-    try:
-        theme = plan.theme(action.theme).name
-    except KeyError:
-        theme = action.theme
+def action_row(
+    plan: Plan, action: Action, theme_names: Mapping[str, str] | None = None
+) -> tuple[ActionCell, ...]:
+    """One action as typed cells in :data:`ACTION_COLUMNS` order (dates stay dates).
+
+    ``theme_names`` (:attr:`PackContext.theme_names`) saves looking each theme up in the plan.
+    """
+    if theme_names is not None:
+        theme = theme_names.get(action.theme, action.theme)
+    else:
+        try:
+            theme = plan.theme(action.theme).name
+        except KeyError:
+            theme = action.theme
     return (
         action.ref,
         theme,

@@ -247,7 +247,7 @@ def changes_tables(comparison: Comparison) -> list[Table]:
 def actions_table(ctx: PackContext) -> Table:
     rows = []
     for action in ctx.plan.actions:
-        cells = [_cell(value) for value in action_row(ctx.plan, action)]
+        cells = [_cell(value) for value in action_row(ctx.plan, action, ctx.theme_names)]
         cells[8] = rag_label(action.rag)
         cells[9] = f"{action.progress}%"
         rows.append(tuple(cells))

@@ -27,10 +27,14 @@ from store.exports.content import (
 
 _ANYWHERE = re.compile(r"([\\|<>\[\]`])")
 _LEADING = ("#", "-", "*", "+", "=")
+_CHANGED = re.compile(r"[\\|<>\[\]`\r\n]")
+"""Any character :func:`md_escape` changes; text without one (nor a leading one) passes as it is."""
 
 
 def md_escape(text: str) -> str:
     """User text as inert Markdown on one line."""
+    if not text.startswith(_LEADING) and _CHANGED.search(text) is None:
+        return text  # the common case: nothing to copy or substitute
     flat = " ".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     escaped = _ANYWHERE.sub(r"\\\1", flat)
     if escaped.startswith(_LEADING):

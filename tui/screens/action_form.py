@@ -281,7 +281,7 @@ class ActionFormScreen(ModalScreen[str | None]):
         self.query_one("#saving", Static).display = saving
         self.query_one("#save", Button).disabled = saving
 
-    @work(thread=True, exclusive=True, group="action-form-save")
+    @work(thread=True, exclusive=True, group="action-form-save", description="save the action")
     def write_in_thread(self, ref: str, write: Callable[[], None]) -> None:
         """Run the repository call and post what happened; never touches a widget."""
         try:

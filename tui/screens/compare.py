@@ -286,7 +286,7 @@ class CompareScreen(SectionScreen):
         self._say(Text("Comparing …", style="italic"))
         self.compare_in_thread(repo, plan_id, before, after, self.ipt.as_of)
 
-    @work(thread=True, group="compare")
+    @work(thread=True, group="compare", description="compare")
     def compare_in_thread(self, repo: Repository, plan_id: str, before: str, after: str, as_of: date) -> None:
         try:
             self.post_message(

@@ -297,7 +297,7 @@ class ReviewSessionScreen(SectionScreen):
         self.saving = saving
         self.query_one("#saving").display = saving
 
-    @work(thread=True, exclusive=True, group="review-record")
+    @work(thread=True, exclusive=True, group="review-record", description="record the item")
     def record_in_thread(self, subject: str, changed: bool, write: Callable[[], None]) -> None:
         try:
             write()

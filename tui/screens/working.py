@@ -62,7 +62,7 @@ class WorkingScreen(ModalScreen[Outcome]):
     def on_mount(self) -> None:
         self.run_job()
 
-    @work(thread=True, exclusive=True, group="working")
+    @work(thread=True, exclusive=True, group="working", description="working")
     def run_job(self) -> None:
         try:
             value = self.job()
