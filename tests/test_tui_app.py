@@ -87,8 +87,13 @@ async def test_number_keys_switch_sections(store: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, DashboardScreen)
-        for key, kind in (("2", ActionsScreen), ("3", RecommendationsScreen), ("4", FundingScreen),
-                          ("5", ScorecardScreen), ("1", DashboardScreen)):
+        for key, kind in (
+            ("2", ActionsScreen),
+            ("3", RecommendationsScreen),
+            ("4", FundingScreen),
+            ("5", ScorecardScreen),
+            ("1", DashboardScreen),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, kind), key

@@ -41,8 +41,9 @@ def oldham_store(tmp_path: Path) -> Path:
 
 
 async def _screenshot(store: Path, tmp_path: Path, keys: tuple[str, ...], size: tuple[int, int]) -> str:
-    app = make_app(store, as_of=date(2019, 10, 3), by="tester", poll_seconds=0,
-                   settings_path=tmp_path / "settings.json")
+    app = make_app(
+        store, as_of=date(2019, 10, 3), by="tester", poll_seconds=0, settings_path=tmp_path / "settings.json"
+    )
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

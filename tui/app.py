@@ -305,8 +305,13 @@ class IptApp(App[None]):
         if not self.read_only:
             return False
         where = self.store_path or "the store"
-        self.notify(f"{where} is read-only here: nothing can be saved. Open a copy you can write to.",
-                    title="Read-only", severity="warning", markup=False, timeout=8)
+        self.notify(
+            f"{where} is read-only here: nothing can be saved. Open a copy you can write to.",
+            title="Read-only",
+            severity="warning",
+            markup=False,
+            timeout=8,
+        )
         return True
 
     def saved(self, actions: Iterable[str] | None = None) -> None:

@@ -46,13 +46,19 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
         return
     plan = app.plan
     for recommendation in plan.recommendations:
-        yield (f"Recommendation {recommendation.number}: {recommendation.text[:80]}", "Recommendation",
-               partial(app.show_recommendation, recommendation.number))
+        yield (
+            f"Recommendation {recommendation.number}: {recommendation.text[:80]}",
+            "Recommendation",
+            partial(app.show_recommendation, recommendation.number),
+        )
     for kpi in plan.kpis:
         yield f"KPI {kpi.name}", f"KPI {kpi.id}", partial(app.show_kpi, kpi.id)
     for action in plan.actions:
-        yield f"{action.ref} {action.title[:80]}", f"Action, {action.status.label}", partial(
-            app.open_action, action.ref)
+        yield (
+            f"{action.ref} {action.title[:80]}",
+            f"Action, {action.status.label}",
+            partial(app.open_action, action.ref),
+        )
 
 
 TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")

@@ -26,8 +26,15 @@ KEYS = ("theme", "owner", "status", "rag", "due", "rec")
 """Keys that take a value; ``overdue`` stands alone."""
 
 _RAG_WORDS = {
-    "r": Rag.RED, "red": Rag.RED, "a": Rag.AMBER, "amber": Rag.AMBER,
-    "g": Rag.GREEN, "green": Rag.GREEN, "b": Rag.BLUE, "blue": Rag.BLUE, "complete": Rag.BLUE,
+    "r": Rag.RED,
+    "red": Rag.RED,
+    "a": Rag.AMBER,
+    "amber": Rag.AMBER,
+    "g": Rag.GREEN,
+    "green": Rag.GREEN,
+    "b": Rag.BLUE,
+    "blue": Rag.BLUE,
+    "complete": Rag.BLUE,
 }
 
 
@@ -136,8 +143,12 @@ def parse_filter(text: str) -> ActionFilter:
 
 
 _EXAMPLES = {
-    "theme": "theme:WF", "owner": "owner:smith", "status": "status:blocked", "rag": "rag:red",
-    "due": "due:30", "rec": "rec:7",
+    "theme": "theme:WF",
+    "owner": "owner:smith",
+    "status": "status:blocked",
+    "rag": "rag:red",
+    "due": "due:30",
+    "rec": "rec:7",
 }
 
 
@@ -233,5 +244,6 @@ _DIGITS = re.compile(r"(\d+)")
 @functools.lru_cache(maxsize=65_536)
 def natural_key(ref: str) -> tuple[Any, ...]:
     """``WF-2`` before ``WF-10``: digit runs compare as numbers, the rest case-blind (cached)."""
-    return tuple([(0, int(part)) if part.isdigit() else (1, part.lower())
-                  for part in _DIGITS.split(ref) if part])
+    return tuple(
+        [(0, int(part)) if part.isdigit() else (1, part.lower()) for part in _DIGITS.split(ref) if part]
+    )

@@ -29,17 +29,51 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.record_form import GENERAL, problems_by_field
 
-TEXT_FIELDS = ("ref", "title", "owner", "description", "start_on", "due_on", "completed_on",
-               "progress", "due_reason", "note")
+TEXT_FIELDS = (
+    "ref",
+    "title",
+    "owner",
+    "description",
+    "start_on",
+    "due_on",
+    "completed_on",
+    "progress",
+    "due_reason",
+    "note",
+)
 FIELDS = (*TEXT_FIELDS, "theme", "status", "rag", "recommendations")
 LABELS = {
-    "ref": "Ref", "theme": "Theme", "title": "Title", "owner": "Owner", "description": "Description",
-    "start_on": "Start", "due_on": "Due", "completed_on": "Completed", "status": "Status", "rag": "RAG",
-    "progress": "Progress %", "recommendations": "Addresses", "due_reason": "Why due moved",
+    "ref": "Ref",
+    "theme": "Theme",
+    "title": "Title",
+    "owner": "Owner",
+    "description": "Description",
+    "start_on": "Start",
+    "due_on": "Due",
+    "completed_on": "Completed",
+    "status": "Status",
+    "rag": "RAG",
+    "progress": "Progress %",
+    "recommendations": "Addresses",
+    "due_reason": "Why due moved",
     "note": "Add update",
 }
-ORDER = ("ref", "theme", "title", "owner", "description", "status", "rag", "progress", "start_on",
-         "due_on", "due_reason", "completed_on", "recommendations", "note")
+ORDER = (
+    "ref",
+    "theme",
+    "title",
+    "owner",
+    "description",
+    "status",
+    "rag",
+    "progress",
+    "start_on",
+    "due_on",
+    "due_reason",
+    "completed_on",
+    "recommendations",
+    "note",
+)
 NO_RAG = "none"
 
 if TYPE_CHECKING:
@@ -68,22 +102,35 @@ def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
     """What the form's widgets hold for ``action`` (or a blank new one)."""
     if action is None:
         return {name: "" for name in TEXT_FIELDS} | {
-            "progress": "0", "theme": default_theme or "", "status": Status.NOT_STARTED.value,
-            "rag": NO_RAG, "recommendations": [],
+            "progress": "0",
+            "theme": default_theme or "",
+            "status": Status.NOT_STARTED.value,
+            "rag": NO_RAG,
+            "recommendations": [],
         }
     return {
-        "ref": action.ref, "title": action.title, "owner": action.owner, "description": action.description,
-        "start_on": day_text(action.start_on), "due_on": day_text(action.due_on),
-        "completed_on": day_text(action.completed_on), "progress": str(action.progress),
-        "due_reason": "", "note": "", "theme": action.theme, "status": action.status.value,
-        "rag": action.rag.value if action.rag else NO_RAG, "recommendations": list(action.recommendations),
+        "ref": action.ref,
+        "title": action.title,
+        "owner": action.owner,
+        "description": action.description,
+        "start_on": day_text(action.start_on),
+        "due_on": day_text(action.due_on),
+        "completed_on": day_text(action.completed_on),
+        "progress": str(action.progress),
+        "due_reason": "",
+        "note": "",
+        "theme": action.theme,
+        "status": action.status.value,
+        "rag": action.rag.value if action.rag else NO_RAG,
+        "recommendations": list(action.recommendations),
     }
 
 
 def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed action fields from the widgets' values, and the problems found on the way."""
-    values: dict[str, Any] = {name: raw[name] for name in ("ref", "title", "owner", "description", "theme",
-                                                            "status")}
+    values: dict[str, Any] = {
+        name: raw[name] for name in ("ref", "title", "owner", "description", "theme", "status")
+    }
     problems: dict[str, str] = {}
     for name in ("start_on", "due_on", "completed_on"):
         try:
@@ -146,22 +193,36 @@ class ActionFormScreen(ModalScreen[str | None]):
 
     def _widget(self, name: str, plan: Plan) -> ComposeResult:
         if name == "theme":
-            yield Select([(literal(f"{t.key} {t.name}"), t.key) for t in plan.themes], id="field-theme",
-                         allow_blank=False, compact=True)
+            yield Select(
+                [(literal(f"{t.key} {t.name}"), t.key) for t in plan.themes],
+                id="field-theme",
+                allow_blank=False,
+                compact=True,
+            )
         elif name == "status":
-            yield Select([(Text(s.label), s.value) for s in Status], id="field-status", allow_blank=False,
-                         compact=True)
+            yield Select(
+                [(Text(s.label), s.value) for s in Status], id="field-status", allow_blank=False, compact=True
+            )
         elif name == "rag":
-            yield Select([(Text("– none"), NO_RAG)] + [(rag_text(r), r.value) for r in Rag], id="field-rag",
-                         allow_blank=False, compact=True)
+            yield Select(
+                [(Text("– none"), NO_RAG)] + [(rag_text(r), r.value) for r in Rag],
+                id="field-rag",
+                allow_blank=False,
+                compact=True,
+            )
         elif name == "recommendations":
             yield SelectionList[int](
                 *((literal(f"{r.number}  {r.text}"[:70]), r.number) for r in plan.recommendations),
                 id="field-recommendations",
             )
         else:
-            hint = {"start_on": "dd/mm/yyyy", "due_on": "dd/mm/yyyy", "completed_on": "dd/mm/yyyy",
-                    "due_reason": "needed when the due date moves", "note": "a dated progress note"}
+            hint = {
+                "start_on": "dd/mm/yyyy",
+                "due_on": "dd/mm/yyyy",
+                "completed_on": "dd/mm/yyyy",
+                "due_reason": "needed when the due date moves",
+                "note": "a dated progress note",
+            }
             yield Input(id=f"field-{name}", placeholder=hint.get(name, ""), compact=True)
 
     def on_mount(self) -> None:
@@ -315,8 +376,12 @@ class ActionFormScreen(ModalScreen[str | None]):
         raw = self.raw()
         values, problems = parse_raw(raw)
         note, reason = raw["note"].strip(), raw["due_reason"].strip()
-        if self.original is not None and values.get("due_on", self.original.due_on) != self.original.due_on \
-                and self.original.due_on is not None and not reason:
+        if (
+            self.original is not None
+            and values.get("due_on", self.original.due_on) != self.original.due_on
+            and self.original.due_on is not None
+            and not reason
+        ):
             problems["due_reason"] = "say why the due date moved; it is kept in the action's history"
         if problems:
             return problems
@@ -340,8 +405,16 @@ class ActionFormScreen(ModalScreen[str | None]):
             return original.ref, None
 
         def update() -> None:
-            repo.update_action(plan_id, original.ref, changes, by=by, on=on_day, note=note or None,
-                               due_reason=reason or None, base_revision=base_revision)
+            repo.update_action(
+                plan_id,
+                original.ref,
+                changes,
+                by=by,
+                on=on_day,
+                note=note or None,
+                due_reason=reason or None,
+                base_revision=base_revision,
+            )
 
         return original.ref, update
 
@@ -376,8 +449,10 @@ class ActionFormScreen(ModalScreen[str | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen("Discard your unsaved changes to this action?", yes="Discard",
-                                           no="Keep editing"), answered)
+        self.app.push_screen(
+            ConfirmScreen("Discard your unsaved changes to this action?", yes="Discard", no="Keep editing"),
+            answered,
+        )
 
     def action_history(self) -> None:
         if self.ref is not None:
@@ -385,8 +460,12 @@ class ActionFormScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed)
     def _button(self, event: Button.Pressed) -> None:
-        actions = {"save": self.action_save, "history": self.action_history, "reload": self.action_reload,
-                   "cancel": self.action_cancel}
+        actions = {
+            "save": self.action_save,
+            "history": self.action_history,
+            "reload": self.action_reload,
+            "cancel": self.action_cancel,
+        }
         handler = actions.get(event.button.id or "")
         if handler is not None:
             handler()

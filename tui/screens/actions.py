@@ -96,8 +96,9 @@ class ActionsScreen(SectionScreen):
             except KeyError:
                 return False
             old = listed.get(ref)
-            matches = (self.theme_key in (None, new.theme)
-                       and self.current_filter.matches(new, self.ipt.as_of, names))
+            matches = self.theme_key in (None, new.theme) and self.current_filter.matches(
+                new, self.ipt.as_of, names
+            )
             if old is None:
                 if matches:
                     return False
@@ -148,16 +149,22 @@ class ActionsScreen(SectionScreen):
         plan = self.ipt.plan
         names = {theme.key: theme.name for theme in plan.themes}
         ordered = self.sorted_actions()
-        chosen = ordered if self.theme_key is None else [
-            action for action in ordered if action.theme == self.theme_key
-        ]
+        chosen = (
+            ordered
+            if self.theme_key is None
+            else [action for action in ordered if action.theme == self.theme_key]
+        )
         return filter_actions(chosen, self.current_filter, self.ipt.as_of, names)
 
     def apply_filter(self, keep_ref: str | None = None) -> None:
         if not self.ipt.has_plan:
             return
-        self.table.show(self.visible_actions(), self.ipt.as_of, keep_ref=keep_ref or self.table.current_ref,
-                        presorted=True)
+        self.table.show(
+            self.visible_actions(),
+            self.ipt.as_of,
+            keep_ref=keep_ref or self.table.current_ref,
+            presorted=True,
+        )
 
     def set_filter(self, text: str) -> None:
         """Show the actions matching ``text`` (e.g. ``rec:7``) in every theme."""
@@ -241,16 +248,18 @@ class ActionsScreen(SectionScreen):
             if not yes or self.ipt.repo is None or self.ipt.plan_id is None:
                 return
             try:
-                self.ipt.repo.delete(self.ipt.plan_id, Action, ref, by=self.ipt.by,
-                                     base_revision=base_revision)
+                self.ipt.repo.delete(
+                    self.ipt.plan_id, Action, ref, by=self.ipt.by, base_revision=base_revision
+                )
             except StoreError as error:
                 self.notify(str(error), title="Not deleted", severity="error", markup=False, timeout=10)
                 return
             self.notify(f"Deleted {ref}.", markup=False)
             self.ipt.saved()
 
-        self.app.push_screen(ConfirmScreen(f"Delete action {ref}? This cannot be undone.", yes="Delete"),
-                             answered)
+        self.app.push_screen(
+            ConfirmScreen(f"Delete action {ref}? This cannot be undone.", yes="Delete"), answered
+        )
 
     def action_new_theme(self) -> None:
         if self.ipt.refuse_if_read_only():

@@ -75,21 +75,31 @@ def overall(summary: PlanSummary) -> Text:
         text.append("   ")
     text.append(f"– none {summary.rag.unassessed}", style="dim")
     if summary.rag_conflicts:
-        text.append(f"\n⚑ {len(summary.rag_conflicts)} RAG flagged against the dates or status",
-                    style="bold yellow")
+        text.append(
+            f"\n⚑ {len(summary.rag_conflicts)} RAG flagged against the dates or status", style="bold yellow"
+        )
     return text
 
 
 def deadline_list(title: str, items: Sequence[ActionDeadline], *, overdue: bool) -> RenderableType:
-    table = Table(title=f"{title} ({len(items)})", title_justify="left", box=None, expand=True,
-                  show_header=False, padding=(0, 1))
+    table = Table(
+        title=f"{title} ({len(items)})",
+        title_justify="left",
+        box=None,
+        expand=True,
+        show_header=False,
+        padding=(0, 1),
+    )
     table.add_column("ref", no_wrap=True, style="bold")
     table.add_column("title", ratio=1, no_wrap=True, overflow="ellipsis")
     table.add_column("when", no_wrap=True, justify="right")
     for item in items[:LIST_LIMIT]:
         when = f"{item.days_overdue}d late" if overdue else f"{item.due_on:%d %b}"
-        table.add_row(literal(item.action.ref), literal(item.action.title),
-                      Text(when, style="bold red" if overdue else ""))
+        table.add_row(
+            literal(item.action.ref),
+            literal(item.action.title),
+            Text(when, style="bold red" if overdue else ""),
+        )
     if not items:
         table.add_row("", Text("none", style="dim"), "")
     if len(items) > LIST_LIMIT:
@@ -121,13 +131,17 @@ def themes_table(summary: PlanSummary) -> Table:
 def coverage_text(summary: PlanSummary) -> Text:
     coverage = summary.coverage
     text = Text("Recommendations  ", style="bold")
-    text.append(f"{coverage.covered}/{coverage.total} covered by actions, "
-                f"{coverage.actions_complete} with actions complete, "
-                f"{coverage.impact_evidenced} impact evidenced")
+    text.append(
+        f"{coverage.covered}/{coverage.total} covered by actions, "
+        f"{coverage.actions_complete} with actions complete, "
+        f"{coverage.impact_evidenced} impact evidenced"
+    )
     if coverage.uncovered_numbers:
         text.append("\n")
-        text.append(" ✖ Not covered: " + ", ".join(str(n) for n in coverage.uncovered_numbers) + " ",
-                    style="bold white on red")
+        text.append(
+            " ✖ Not covered: " + ", ".join(str(n) for n in coverage.uncovered_numbers) + " ",
+            style="bold white on red",
+        )
     return text
 
 
@@ -175,9 +189,11 @@ class DashboardScreen(SectionScreen):
         self.query_one("#dash-heading", Static).update(heading(plan))
         self.query_one("#dash-overall", Static).update(overall(summary))
         self.query_one("#dash-overdue", Static).update(
-            Group(deadline_list("Overdue", summary.overdue, overdue=True)))
+            Group(deadline_list("Overdue", summary.overdue, overdue=True))
+        )
         self.query_one("#dash-due-soon", Static).update(
-            deadline_list(f"Due in {summary.due_within_days} days", summary.due_soon, overdue=False))
+            deadline_list(f"Due in {summary.due_within_days} days", summary.due_soon, overdue=False)
+        )
         self.query_one("#dash-themes", Static).update(themes_table(summary))
         self.query_one("#dash-coverage", Static).update(coverage_text(summary))
         grid = self.query_one("#dash-kpis", Grid)

@@ -52,24 +52,45 @@ def breakdown(summary: PlanSummary) -> Table:
             allocated[key(row)] += row.allocation.amount
             spent[key(row)] += row.actual
         for index, name in enumerate(sorted(allocated) if heading == "Year" else allocated):
-            table.add_row(heading if index == 0 else "", name, thousands(allocated[name]),
-                          thousands(spent[name]))
-    table.add_row(Text("Total", style="bold"), "", thousands(summary.allocations.total),
-                  thousands(summary.spend.total.actual))
+            table.add_row(
+                heading if index == 0 else "", name, thousands(allocated[name]), thousands(spent[name])
+            )
+    table.add_row(
+        Text("Total", style="bold"),
+        "",
+        thousands(summary.allocations.total),
+        thousands(summary.spend.total.actual),
+    )
     return table
 
 
 def allocation_rows(summary: PlanSummary) -> Table:
     table = _table("Each allocation (£000)")
-    for name, justify in (("Id", "left"), ("Year", "left"), ("Source", "left"), ("Theme", "left"),
-                          ("Alloc", "right"), ("Spent", "right"), ("Commit", "right"), ("Left", "right"),
-                          ("Spent %", "right")):
+    for name, justify in (
+        ("Id", "left"),
+        ("Year", "left"),
+        ("Source", "left"),
+        ("Theme", "left"),
+        ("Alloc", "right"),
+        ("Spent", "right"),
+        ("Commit", "right"),
+        ("Left", "right"),
+        ("Spent %", "right"),
+    ):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for row in summary.allocation_spend:
         allocation = row.allocation
-        table.add_row(literal(allocation.id), allocation.financial_year, allocation.source.label,
-                      literal(allocation.theme or "–"), thousands(allocation.amount), thousands(row.actual),
-                      thousands(row.committed), thousands(row.remaining), percent_text(row.spent_percent))
+        table.add_row(
+            literal(allocation.id),
+            allocation.financial_year,
+            allocation.source.label,
+            literal(allocation.theme or "–"),
+            thousands(allocation.amount),
+            thousands(row.actual),
+            thousands(row.committed),
+            thousands(row.remaining),
+            percent_text(row.spent_percent),
+        )
     return table
 
 
@@ -80,8 +101,14 @@ def year_chart(summary: PlanSummary) -> Text:
     for year in spent:
         if year not in years:
             years.append(year)
-    pairs = [(year, summary.allocations.by_financial_year.get(year, ZERO),
-              spent[year].actual if year in spent else ZERO) for year in sorted(years)]
+    pairs = [
+        (
+            year,
+            summary.allocations.by_financial_year.get(year, ZERO),
+            spent[year].actual if year in spent else ZERO,
+        )
+        for year in sorted(years)
+    ]
     largest = max([abs(value) for _, a, s in pairs for value in (a, s)] + [Decimal(1)])
     text = Text("Allocated ", style="bold")
     text.append("█", style="cyan")
@@ -105,8 +132,14 @@ def spend_progress(summary: PlanSummary) -> Table:
         table.add_column(name, justify="left" if name in ("Theme", "") else "right", no_wrap=True)
     for row in summary.spend_against_progress:
         flag = Text("⚑ spend ahead", style="bold yellow") if row.spend_ahead else Text("")
-        table.add_row(literal(row.theme_name), thousands(row.allocated), thousands(row.spent),
-                      percent_text(row.spent_percent), percent_text(row.mean_progress), flag)
+        table.add_row(
+            literal(row.theme_name),
+            thousands(row.allocated),
+            thousands(row.spent),
+            percent_text(row.spent_percent),
+            percent_text(row.mean_progress),
+            flag,
+        )
     return table
 
 
@@ -172,14 +205,30 @@ class FundingScreen(SectionScreen):
             return
         table = _table(f"Budget monitoring, {report.period} (£000; variance + is overspend)")
         for name in ("Service area", "Budget", "Forecast", "Reserves", "Variance", "Reason"):
-            table.add_column(name, justify="right" if name not in ("Service area", "Reason") else "left",
-                             no_wrap=name != "Reason", overflow="fold")
+            table.add_column(
+                name,
+                justify="right" if name not in ("Service area", "Reason") else "left",
+                no_wrap=name != "Reason",
+                overflow="fold",
+            )
         for line in report.lines:
-            table.add_row(literal(line.service_area), thousands(line.budget), thousands(line.forecast),
-                          thousands(line.use_of_reserves), variance_text(line.variance), literal(line.reason))
+            table.add_row(
+                literal(line.service_area),
+                thousands(line.budget),
+                thousands(line.forecast),
+                thousands(line.use_of_reserves),
+                variance_text(line.variance),
+                literal(line.reason),
+            )
         totals = report.totals
-        table.add_row(Text("Total", style="bold"), thousands(totals.budget), thousands(totals.forecast),
-                      thousands(totals.use_of_reserves), variance_text(totals.variance), "")
+        table.add_row(
+            Text("Total", style="bold"),
+            thousands(totals.budget),
+            thousands(totals.forecast),
+            thousands(totals.use_of_reserves),
+            variance_text(totals.variance),
+            "",
+        )
         target.update(Group(table))
 
     def action_add_spend(self) -> None:
@@ -195,12 +244,19 @@ class FundingScreen(SectionScreen):
             number += 1
         fields = [
             Field("id", "Id", f"S{number}"),
-            Field("allocation", "Allocation",
-                  options=[(f"{a.id} {a.financial_year} {a.purpose}"[:50], a.id) for a in plan.allocations]),
+            Field(
+                "allocation",
+                "Allocation",
+                options=[(f"{a.id} {a.financial_year} {a.purpose}"[:50], a.id) for a in plan.allocations],
+            ),
             Field("financial_year", "Financial year", financial_year_of(self.ipt.as_of)),
             Field("period", "Month (1=Apr)", "", placeholder="1-12, optional"),
-            Field("kind", "Kind", SpendKind.ACTUAL.value,
-                  options=[(k.value.capitalize(), k.value) for k in SpendKind]),
+            Field(
+                "kind",
+                "Kind",
+                SpendKind.ACTUAL.value,
+                options=[(k.value.capitalize(), k.value) for k in SpendKind],
+            ),
             Field("amount", "Amount £", "", placeholder="e.g. 12500.00"),
             Field("note", "Note"),
         ]

@@ -29,8 +29,9 @@ def binding_rows(app: App[Any]) -> list[HelpRow]:
         seen.add(key)
         where = "everywhere" if active.node is app else type(active.node).__name__
         rows.append((app.get_key_display(binding), binding.description, where))
-    rows.append(("ctrl+p", "Command palette: jump to an action, recommendation, KPI, plan or section",
-                 "everywhere"))
+    rows.append(
+        ("ctrl+p", "Command palette: jump to an action, recommendation, KPI, plan or section", "everywhere")
+    )
     return rows
 
 

@@ -54,8 +54,11 @@ class HistoryScreen(ModalScreen[None]):
             table.add_columns("When", "Who", "Field", "From", "To")
             for entry in reversed(entries):
                 table.add_row(
-                    Text(f"{entry.at:%d %b %Y %H:%M}"), literal(entry.by), literal(entry.field),
-                    value_text(entry.old), value_text(entry.new),
+                    Text(f"{entry.at:%d %b %Y %H:%M}"),
+                    literal(entry.by),
+                    literal(entry.field),
+                    value_text(entry.old),
+                    value_text(entry.new),
                 )
             yield table
             yield Static(Text("Escape closes.", style="dim"))

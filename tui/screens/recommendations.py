@@ -60,11 +60,15 @@ class RecommendationsScreen(SectionScreen):
     def show(self) -> None:
         summary = self.ipt.summary
         coverage = summary.coverage
-        headline = Text(f"{coverage.covered}/{coverage.total} covered, {coverage.actions_complete} with "
-                        f"actions complete, {coverage.impact_evidenced} impact evidenced")
+        headline = Text(
+            f"{coverage.covered}/{coverage.total} covered, {coverage.actions_complete} with "
+            f"actions complete, {coverage.impact_evidenced} impact evidenced"
+        )
         if coverage.uncovered_numbers:
-            headline.append("   Not covered: " + ", ".join(map(str, coverage.uncovered_numbers)),
-                            style="bold white on red")
+            headline.append(
+                "   Not covered: " + ", ".join(map(str, coverage.uncovered_numbers)),
+                style="bold white on red",
+            )
         self.query_one("#recs-headline", Static).update(headline)
         table = self.table
         keep = self.current_number()
@@ -76,8 +80,13 @@ class RecommendationsScreen(SectionScreen):
         table.add_column("Actions", key="actions", width=16)
         for item in coverage.recommendations:
             refs = ", ".join(action.ref for action in item.actions)
-            table.add_row(Text(str(item.number), style="bold"), literal(item.text), state_text(item),
-                          literal(refs or "–"), key=str(item.number))
+            table.add_row(
+                Text(str(item.number), style="bold"),
+                literal(item.text),
+                state_text(item),
+                literal(refs or "–"),
+                key=str(item.number),
+            )
         if keep is not None:
             self.select_recommendation(keep)
         self._draw_matrix()
@@ -95,11 +104,17 @@ class RecommendationsScreen(SectionScreen):
             cells = [Text(str(item.number), style="bold")]
             for theme in plan.themes:
                 count = sum(1 for action in item.actions if action.theme == theme.key)
-                cells.append(Text(str(count) if count else "·", style="" if count else "dim",
-                                  justify="right"))
+                cells.append(
+                    Text(str(count) if count else "·", style="" if count else "dim", justify="right")
+                )
             total = len(item.actions)
-            cells.append(Text(str(total) if total else "0 ✖", justify="right",
-                              style="bold" if total else "bold white on red"))
+            cells.append(
+                Text(
+                    str(total) if total else "0 ✖",
+                    justify="right",
+                    style="bold" if total else "bold white on red",
+                )
+            )
             matrix.add_row(*cells)
 
     def current_number(self) -> int | None:
@@ -192,8 +207,9 @@ class RecommendationsScreen(SectionScreen):
                 signed = ImpactSignOff(on=on_day, by=self.ipt.by, note=values["note"])
             except ValueError as error:
                 return problems_by_field(error, ["note"])
-            return self._save(current.model_copy(update={"impact_evidenced": signed}), create=False,
-                              fields=["note"])
+            return self._save(
+                current.model_copy(update={"impact_evidenced": signed}), create=False, fields=["note"]
+            )
 
         self.app.push_screen(RecordFormScreen(f"Recommendation {number}: impact evidenced", fields, submit))
 

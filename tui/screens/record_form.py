@@ -65,7 +65,7 @@ def problems_by_field(error: Exception | str, fields: Sequence[str]) -> dict[str
         if best is None:
             found.setdefault(GENERAL, []).append(line)
             continue
-        rest = line[best[2]:]
+        rest = line[best[2] :]
         message = rest.lstrip(" :").strip() if rest.lstrip().startswith(":") else line
         message = re.sub(r"^\[\d+\]:\s*", "", message)
         found.setdefault(best[1], []).append(message or line)
@@ -106,7 +106,8 @@ class RecordFormScreen(ModalScreen[bool]):
                         if spec.options:
                             select: Select[str] = Select(
                                 [(Text(shown), value) for shown, value in spec.options],
-                                id=f"field-{spec.name}", allow_blank=False,
+                                id=f"field-{spec.name}",
+                                allow_blank=False,
                                 value=spec.value or spec.options[0][1],
                             )
                             yield select

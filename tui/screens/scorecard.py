@@ -47,8 +47,14 @@ class ScorecardScreen(SectionScreen):
         keep = self.current_id()
         table.clear(columns=True)
         table.add_column("KPI", key="name", width=max(16, self.size.width - 68))
-        for key, heading in (("polarity", "Better"), ("baseline", "Baseline"), ("latest", "Latest"),
-                             ("target", "Target"), ("status", "Status"), ("direction", "Direction")):
+        for key, heading in (
+            ("polarity", "Better"),
+            ("baseline", "Baseline"),
+            ("latest", "Latest"),
+            ("target", "Target"),
+            ("status", "Status"),
+            ("direction", "Direction"),
+        ):
             table.add_column(heading, key=key)
         for status in self.ipt.summary.kpis:
             kpi = status.kpi
@@ -57,8 +63,9 @@ class ScorecardScreen(SectionScreen):
                 Text("↓ lower" if kpi.polarity.value == "lower_is_better" else "↑ higher"),
                 _value(kpi.baseline),
                 _value(status.latest),
-                Text("–", style="dim") if status.target is None else Text(
-                    f"{status.target.value} ({status.target.financial_year})"),
+                Text("–", style="dim")
+                if status.target is None
+                else Text(f"{status.target.value} ({status.target.financial_year})"),
                 kpi_rating_text(status.rating.value),
                 Text(DIRECTION_SYMBOL[status.direction.value] if status.direction else "–"),
                 key=kpi.id,

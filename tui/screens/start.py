@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 
 class StartScreen(Screen[None]):
-    """"Opening the store…", or why it could not be opened."""
+    """ "Opening the store…", or why it could not be opened."""
 
     def __init__(self, store_path: Path | None) -> None:
         super().__init__()

@@ -79,10 +79,22 @@ class ActionTable(Vertical):
     """The actions, one page at a time, sortable by clicking or ``s`` on a column."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right_square_bracket", "page(1)", "Next page", id="actions.next_page", key_display="]",
-                show=False),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="actions.prev_page", key_display="[",
-                show=False),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="actions.next_page",
+            key_display="]",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="actions.prev_page",
+            key_display="[",
+            show=False,
+        ),
         Binding("s", "sort_next", "Sort", id="actions.sort_next"),
         Binding("S", "sort_reverse", "Reverse sort", id="actions.sort_reverse", show=False),
     ]
@@ -131,8 +143,9 @@ class ActionTable(Vertical):
         ``presorted`` says they are already in this table's sort order (sorting 10,000 takes 50 ms).
         """
         self.as_of = as_of
-        self.actions = list(actions) if presorted else sort_actions(
-            actions, self.sort_key, reverse=self.sort_reverse)
+        self.actions = (
+            list(actions) if presorted else sort_actions(actions, self.sort_key, reverse=self.sort_reverse)
+        )
         self.page = 0
         if keep_ref is not None:
             position = next((i for i, a in enumerate(self.actions) if a.ref == keep_ref), None)
@@ -178,7 +191,7 @@ class ActionTable(Vertical):
             arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
             grid.add_column(Text(heading + arrow), key=key, width=width or self._title_width())
         start = self.page * PAGE_SIZE
-        rows = self.actions[start:start + PAGE_SIZE]
+        rows = self.actions[start : start + PAGE_SIZE]
         for action in rows:
             grid.add_row(*self._cells(action), key=action.ref)
         if keep_ref is not None:
@@ -189,8 +202,11 @@ class ActionTable(Vertical):
         label = self.query_one("#page-label", Static)
         if self.actions:
             end = start + len(rows)
-            note = f"   page {self.page + 1}/{self.page_count}: PgUp/PgDn at the edges, [ ]" \
-                if self.page_count > 1 else ""
+            note = (
+                f"   page {self.page + 1}/{self.page_count}: PgUp/PgDn at the edges, [ ]"
+                if self.page_count > 1
+                else ""
+            )
             label.update(Text(f"rows {start + 1}–{end} of {len(self.actions)}{note}", style="dim"))
         else:
             label.update(Text("No actions match.", style="dim"))
