@@ -16,9 +16,16 @@ from store.exports.csv_file import render_csv
 from store.exports.html import render_html
 from store.exports.json_pack import LoadedPack, PackError, load_pack_json, render_json
 from store.exports.markdown import md_escape, render_markdown
-from store.exports.xlsx import render_xlsx
 from store.models import Plan
 from store.storage import write_atomically
+
+
+def render_xlsx(context: PackContext) -> bytes:
+    """The XLSX pack; openpyxl is imported only when a workbook is asked for (it is slow to load)."""
+    from store.exports.xlsx import render_xlsx as render
+
+    return render(context)
+
 
 RENDERERS: dict[str, Callable[[PackContext], bytes]] = {
     "md": render_markdown,
