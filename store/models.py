@@ -74,16 +74,25 @@ class Rag(StrEnum):
         return ["red", "amber", "green", "blue"].index(self.value)
 
 
-_RAG_WORDS = frozenset({"red", "amber", "green", "blue"})
-_RAG_LETTERS = {"r": "red", "a": "amber", "g": "green", "b": "blue", "c": "blue", "complete": "blue"}
+RAG_WORDS: dict[str, Rag] = {
+    **{rag.value: rag for rag in Rag},
+    **{rag.value[0]: rag for rag in Rag},
+    "c": Rag.BLUE,
+    "complete": Rag.BLUE,
+}
+"""Every way a spreadsheet or a person writes a RAG: words, letters, and "complete" for blue."""
+_STORED_RAGS = frozenset(rag.value for rag in Rag)
 
 
 def _normalise_rag(value: Any) -> Any:
-    if isinstance(value, str) and value in _RAG_WORDS:  # the stored form: skip the string work on every load
+    if (
+        isinstance(value, str) and value in _STORED_RAGS
+    ):  # the stored form: skip the string work on every load
         return value
     word = _normalise_word(value)
     if isinstance(word, str):
-        return _RAG_LETTERS.get(word, word)
+        found = RAG_WORDS.get(word)
+        return found.value if found else word
     return word
 
 

@@ -17,25 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from store.models import Action, Rag, Status
+from store.models import RAG_WORDS, Action, Rag, Status
 
 CLOSED = frozenset({Status.COMPLETE, Status.CANCELLED})
 """Statuses whose due date no longer matters, as the roll-ups count them."""
 
 KEYS = ("theme", "owner", "status", "rag", "due", "rec")
 """Keys that take a value; ``overdue`` stands alone."""
-
-_RAG_WORDS = {
-    "r": Rag.RED,
-    "red": Rag.RED,
-    "a": Rag.AMBER,
-    "amber": Rag.AMBER,
-    "g": Rag.GREEN,
-    "green": Rag.GREEN,
-    "b": Rag.BLUE,
-    "blue": Rag.BLUE,
-    "complete": Rag.BLUE,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +153,8 @@ def _add(found: dict[str, list[Any]], key: str, item: str) -> str | None:
     elif key == "rag":
         if item in ("none", "unassessed", "-"):
             found[key].append(None)
-        elif item in _RAG_WORDS:
-            found[key].append(_RAG_WORDS[item])
+        elif item in RAG_WORDS:
+            found[key].append(RAG_WORDS[item])
         else:
             return f"rag:{item} is not a RAG; use red, amber, green, blue or none"
     elif key in ("due", "rec"):

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from store.exports import FORMULA_TRIGGERS
 from store.importers.sources import Cell, Percent, Unusable
-from store.models import Rag, Status
+from store.models import RAG_WORDS, Rag, Status
 
 BLANK_WORDS = frozenset({"", "-", "–", "—", "n/a", "na"})
 NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
@@ -39,19 +39,6 @@ MONTHS = {
     for number in range(1, 13)
     for name in (calendar.month_name[number], calendar.month_abbr[number])
 } | {"sept": 9}
-RAG_WORDS = {
-    "r": Rag.RED,
-    "red": Rag.RED,
-    "a": Rag.AMBER,
-    "amber": Rag.AMBER,
-    "g": Rag.GREEN,
-    "green": Rag.GREEN,
-    "b": Rag.BLUE,
-    "blue": Rag.BLUE,
-    "c": Rag.BLUE,
-    "complete": Rag.BLUE,
-    "completed": Rag.BLUE,
-}
 NO_RAG_WORDS = BLANK_WORDS | {"not assessed", "none"}
 STATUS_WORDS = {
     Status.NOT_STARTED: ("not started", "not yet started", "planned", "to do", "todo"),
