@@ -910,7 +910,7 @@ def test_finding_f2_xlsx_export_with_noncharacters_can_be_read_back(tmp_path: Pa
 @pytest.mark.xfail(
     reason="F3: a carriage return in text comes back from the XLSX pack as a line feed "
     "('a\\r\\nb' -> 'a\\nb'): openpyxl does not write it as &#13;, so XML end-of-line handling "
-    "folds it; not documented",
+    "folds it; documented in the README as a limit of the XLSX form",
     strict=True,
 )
 def test_finding_f3_xlsx_keeps_carriage_returns(tmp_path: Path) -> None:
