@@ -13,6 +13,7 @@ from rich.text import Text
 
 from store.models import Rag
 from store.money import format_pounds, format_thousands
+from store.rollups import MonitoringReport
 
 RAG_SYMBOL = {Rag.RED: "✖", Rag.AMBER: "▲", Rag.GREEN: "●", Rag.BLUE: "✔"}
 RAG_STYLE = {Rag.RED: "bold red", Rag.AMBER: "bold yellow", Rag.GREEN: "bold green", Rag.BLUE: "bold blue"}
@@ -87,3 +88,32 @@ def variance_text(variance: Decimal) -> Text:
 
 def percent_text(value: Decimal | None) -> str:
     return "–" if value is None else f"{value:.0f}%"
+
+
+def monitoring_rows(report: MonitoringReport, *, group_in_name: bool = False) -> list[list[Text]]:
+    """Cells of a budget monitoring table in £000: one row per line, then the total."""
+    rows = []
+    for line in report.lines:
+        name = f"{line.group} · {line.service_area}" if group_in_name and line.group else line.service_area
+        rows.append(
+            [
+                literal(name),
+                thousands(line.budget),
+                thousands(line.forecast),
+                thousands(line.use_of_reserves),
+                variance_text(line.variance),
+                literal(line.reason),
+            ]
+        )
+    totals = report.totals
+    rows.append(
+        [
+            Text("Total", style="bold"),
+            thousands(totals.budget),
+            thousands(totals.forecast),
+            thousands(totals.use_of_reserves),
+            variance_text(totals.variance),
+            Text(""),
+        ]
+    )
+    return rows

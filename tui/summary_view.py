@@ -13,10 +13,10 @@ from tui.presentation import (
     DIRECTION_SYMBOL,
     kpi_rating_text,
     literal,
+    monitoring_rows,
     progress_bar,
     rag_text,
     thousands,
-    variance_text,
 )
 
 
@@ -183,26 +183,10 @@ def _monitoring_table(summary: PlanSummary) -> Table | None:
         table.add_column(
             column, justify="right" if column in {"Budget", "Forecast", "Reserves", "Variance"} else "left"
         )
-    for line in report.lines:
-        name = literal(f"{line.group} · {line.service_area}" if line.group else line.service_area)
-        table.add_row(
-            name,
-            thousands(line.budget),
-            thousands(line.forecast),
-            thousands(line.use_of_reserves),
-            variance_text(line.variance),
-            literal(line.reason),
-        )
-    totals = report.totals
-    table.add_row(
-        Text("Total", style="bold"),
-        thousands(totals.budget),
-        thousands(totals.forecast),
-        thousands(totals.use_of_reserves),
-        variance_text(totals.variance),
-        "",
-        end_section=True,
-    )
+    *lines, total = monitoring_rows(report, group_in_name=True)
+    for row in lines:
+        table.add_row(*row)
+    table.add_row(*total, end_section=True)
     return table
 
 

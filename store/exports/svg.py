@@ -56,7 +56,7 @@ def rag_by_theme_chart(summary: PlanSummary) -> str:
             f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end">'
             f"{e(theme.theme_name[:30])}</text>"
         )
-        x = float(left)
+        x = float(left)  # ok: pixel geometry, not money
         for key, label, colour in RAG_COLOURS:
             count = int(getattr(theme.rag, key))
             if not count:
@@ -103,7 +103,7 @@ def spend_by_year_chart(summary: PlanSummary) -> str:
         x = 50 + index * group
 
         def height(amount: Decimal) -> float:
-            return float(max(amount, zero) / top) * chart_h
+            return float(max(amount, zero) / top) * chart_h  # ok: pixels, not money
 
         h = height(allocated)
         parts.append(
@@ -158,7 +158,7 @@ def kpi_chart(status: KpiStatus, as_of: date) -> str:
         return pad + (w - 2 * pad) * (on - first).days / span_days
 
     def py(value: Decimal) -> float:
-        return h - pad + 10 - float((value - low) / (high - low)) * (h - 2 * pad)
+        return h - pad + 10 - float((value - low) / (high - low)) * (h - 2 * pad)  # ok: pixels
 
     parts = [head, f'<line x1="{pad}" y1="{h - pad + 10}" x2="{w - pad}" y2="{h - pad + 10}" stroke="#999"/>']
     for (start, end), value in targets:

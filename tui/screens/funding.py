@@ -21,7 +21,7 @@ from store.errors import StoreError
 from store.models import SpendEntry, SpendKind
 from store.money import ZERO, financial_year_of
 from store.rollups import AllocationSpend, PlanSummary, budget_monitoring
-from tui.presentation import literal, percent_text, thousands, variance_text
+from tui.presentation import literal, monitoring_rows, percent_text, thousands
 from tui.screens.base import SectionScreen
 from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
 
@@ -211,24 +211,10 @@ class FundingScreen(SectionScreen):
                 no_wrap=name != "Reason",
                 overflow="fold",
             )
-        for line in report.lines:
-            table.add_row(
-                literal(line.service_area),
-                thousands(line.budget),
-                thousands(line.forecast),
-                thousands(line.use_of_reserves),
-                variance_text(line.variance),
-                literal(line.reason),
-            )
-        totals = report.totals
-        table.add_row(
-            Text("Total", style="bold"),
-            thousands(totals.budget),
-            thousands(totals.forecast),
-            thousands(totals.use_of_reserves),
-            variance_text(totals.variance),
-            "",
-        )
+        *lines, total = monitoring_rows(report)
+        for row in lines:
+            table.add_row(*row)
+        table.add_row(*total)
         target.update(Group(table))
 
     def action_add_spend(self) -> None:
