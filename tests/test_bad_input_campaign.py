@@ -920,11 +920,6 @@ def test_finding_f3_xlsx_keeps_carriage_returns(tmp_path: Path) -> None:
     assert import_back(plan, out) == plan.actions
 
 
-@pytest.mark.xfail(
-    reason="F4: the models strip whitespace as pydantic does (Unicode White_Space) but the importer uses "
-    "str.strip, which also strips \\x1c-\\x1f, so a title ending in \\x1f changes on a CSV round trip",
-    strict=True,
-)
 def test_finding_f4_csv_round_trip_keeps_separator_controls(tmp_path: Path) -> None:
     plan = one_action_plan(title="Title\x1f")
     out = tmp_path / "pack.csv"

@@ -92,10 +92,18 @@ def as_text(cell: Cell) -> str:
     return str(cell)
 
 
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+"""Unicode White_Space, which the models strip; Python's own strip() also takes \\x1c-\\x1f."""
+
+
 def text(cell: Cell) -> str:
-    """A text field: stripped, with the export's escaping undone."""
+    """A text field: stripped as the models strip it, with the export's escaping undone."""
     _refuse_unusable(cell)
-    return as_text(cell).strip()
+    return as_text(cell).strip(WHITE_SPACE)
 
 
 def _refuse_unusable(cell: Cell) -> None:
