@@ -128,7 +128,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 @dataclass
-class _Transaction:
+class Transaction:
     """What a change may touch while the lock is held."""
 
     db: TinyDB
@@ -325,7 +325,7 @@ class Repository:
                 self._file_lock.release()
 
     @contextlib.contextmanager
-    def transaction(self, *, by: str, base_revision: int | None = None) -> Iterator[_Transaction]:
+    def transaction(self, *, by: str, base_revision: int | None = None) -> Iterator[Transaction]:
         """Apply a change atomically. ``base_revision`` makes a stale caller fail with a conflict."""
         with self._locked():
             self.storage.begin()
@@ -338,7 +338,7 @@ class Repository:
                 if on_disk != self.revision or meta.get("commit") != self.token:
                     self._plans = self._validate_all(current)
                     self.revision, self.token = on_disk, meta.get("commit")
-                txn = _Transaction(TinyDB(storage=lambda: self.storage), by=by, at=self.clock())
+                txn = Transaction(TinyDB(storage=lambda: self.storage), by=by, at=self.clock())
                 yield txn
             except BaseException:
                 self.storage.rollback()
@@ -401,7 +401,7 @@ class Repository:
                 txn.table(kind.table).insert_multiple(
                     {**entity.model_dump(mode="json"), "plan_id": plan.id} for entity in entities
                 )
-            txn.audit.append(self._entry(txn, plan.id, "plan", plan.id, "created", None, plan.name))
+            txn.audit.append(self.audit_entry(txn, plan.id, "plan", plan.id, "created", None, plan.name))
             txn.changed(plan.id, None, plan.id, plan)
 
     def remove_plan(self, plan_id: str, *, by: str) -> None:
@@ -410,7 +410,7 @@ class Repository:
             txn.table("plans").remove(lambda doc: doc.get("id") == plan_id)
             for kind in KINDS.values():
                 txn.table(kind.table).remove(lambda doc: doc.get("plan_id") == plan_id)
-            txn.audit.append(self._entry(txn, plan_id, "plan", plan_id, "removed", plan_id, None))
+            txn.audit.append(self.audit_entry(txn, plan_id, "plan", plan_id, "removed", plan_id, None))
             txn.changed(plan_id, None, plan_id, None)
 
     def update_plan_header(
@@ -426,7 +426,7 @@ class Repository:
             if new.id != plan_id:
                 raise RuleBroken(["a plan's id cannot be changed"])
             new_doc = new.model_dump(mode="json")
-            self._audit_diff(txn, plan_id, "plan", plan_id, old, new_doc)
+            self.audit_changes(txn, plan_id, "plan", plan_id, old, new_doc)
             txn.replace("plans", str(found.doc_id), new_doc)
             txn.changed(plan_id, None, plan_id, new)
             return new
@@ -458,9 +458,9 @@ class Repository:
             new_doc = {**entity.model_dump(mode="json"), "plan_id": plan_id}
             if found is None:
                 txn.table(kind.table).insert(new_doc)
-                txn.audit.append(self._entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
+                txn.audit.append(self.audit_entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
             else:
-                self._audit_diff(txn, plan_id, kind.noun, key, dict(found[1]), new_doc)
+                self.audit_changes(txn, plan_id, kind.noun, key, dict(found[1]), new_doc)
                 txn.replace(kind.table, found[0], new_doc)
             txn.changed(plan_id, kind, key, entity)
 
@@ -484,7 +484,7 @@ class Repository:
                 listed = ", ".join(users[:10]) + (" …" if len(users) > 10 else "")
                 raise RuleBroken([f"{kind.noun} {key!r} is still used by {listed}; change those first"])
             txn.table(kind.table).remove(doc_ids=[int(found[0])])
-            txn.audit.append(self._entry(txn, plan_id, kind.noun, key, "deleted", str(key), None))
+            txn.audit.append(self.audit_entry(txn, plan_id, kind.noun, key, "deleted", str(key), None))
             txn.changed(plan_id, kind, key, None)
 
     def update_action(
@@ -540,7 +540,7 @@ class Repository:
             action = self._validated(Action, merged, f"action {ref}")
             self._check_references(txn, plan_id, action)
             new_doc = {**action.model_dump(mode="json"), "plan_id": plan_id}
-            self._audit_diff(txn, plan_id, kind.noun, ref, dict(stored), new_doc)
+            self.audit_changes(txn, plan_id, kind.noun, ref, dict(stored), new_doc)
             txn.replace(kind.table, doc_id, new_doc)
             txn.changed(plan_id, kind, ref, action)
             return action
@@ -558,9 +558,10 @@ class Repository:
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _entry(
-        self, txn: _Transaction, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any
+    def audit_entry(
+        self, txn: Transaction, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any
     ) -> AuditEntry:
+        """One audit line of the change ``txn`` is making (for code that writes inside a transaction)."""
         return AuditEntry(
             at=txn.at,
             by=txn.by,
@@ -572,9 +573,10 @@ class Repository:
             new=new,
         )
 
-    def _audit_diff(
-        self, txn: _Transaction, plan_id: str, entity: str, key: Any, old: dict[str, Any], new: dict[str, Any]
+    def audit_changes(
+        self, txn: Transaction, plan_id: str, entity: str, key: Any, old: dict[str, Any], new: dict[str, Any]
     ) -> None:
+        """Audit lines for every top-level field that differs between two stored documents."""
         for name in sorted(set(old) | set(new)):
             if name == "plan_id" or old.get(name) == new.get(name):
                 continue
@@ -583,9 +585,9 @@ class Repository:
                 added = [item for item in after if item not in before]
                 if len(added) == len(after) - len(before):
                     for item in added:
-                        txn.audit.append(self._entry(txn, plan_id, entity, key, name, None, item))
+                        txn.audit.append(self.audit_entry(txn, plan_id, entity, key, name, None, item))
                     continue
-            txn.audit.append(self._entry(txn, plan_id, entity, key, name, before, after))
+            txn.audit.append(self.audit_entry(txn, plan_id, entity, key, name, before, after))
 
     @staticmethod
     def _validated(model: type[M], raw: Mapping[str, Any], where: str) -> M:
@@ -595,13 +597,13 @@ class Repository:
             raise RuleBroken(describe_errors(error, f"{where}: ")) from None
 
     @staticmethod
-    def _require_plan(txn: _Transaction, plan_id: str) -> None:
+    def _require_plan(txn: Transaction, plan_id: str) -> None:
         if not any(doc.get("id") == plan_id for doc in txn.documents("plans").values()):
             raise NotFound(f"no plan {plan_id!r} in the store")
 
     @staticmethod
     def _find(
-        txn: _Transaction, plan_id: str, kind: EntityKind, key: Any
+        txn: Transaction, plan_id: str, kind: EntityKind, key: Any
     ) -> tuple[str, dict[str, Any]] | None:
         """The (doc id, document) of one entity, scanning raw documents (no Document objects)."""
         field_name = kind.key_field
@@ -610,14 +612,14 @@ class Repository:
                 return doc_id, doc
         return None
 
-    def _keys(self, txn: _Transaction, plan_id: str, kind: EntityKind) -> list[Any]:
+    def _keys(self, txn: Transaction, plan_id: str, kind: EntityKind) -> list[Any]:
         return [
             doc.get(kind.key_field)
             for doc in txn.documents(kind.table).values()
             if doc.get("plan_id") == plan_id
         ]
 
-    def _check_references(self, txn: _Transaction, plan_id: str, entity: Entity) -> None:
+    def _check_references(self, txn: Transaction, plan_id: str, entity: Entity) -> None:
         index = PlanIndex(
             self._keys(txn, plan_id, KINDS[Theme]),
             self._keys(txn, plan_id, KINDS[Recommendation]),
@@ -634,7 +636,7 @@ class Repository:
         if problems:
             raise RuleBroken(problems)
 
-    def _users_of(self, txn: _Transaction, plan_id: str, kind: EntityKind, key: Any) -> list[str]:
+    def _users_of(self, txn: Transaction, plan_id: str, kind: EntityKind, key: Any) -> list[str]:
         """What still refers to the entity ``key`` of ``kind``, as "action WF-01" strings."""
         actions = txn.table("actions").search(lambda doc: doc.get("plan_id") == plan_id)
         users: list[str] = []

@@ -101,7 +101,7 @@ def _write(repo: Repository, txn: Any, plan: Plan, prepared: _Prepared) -> None:
         kind = KINDS[type(model)]
         key = getattr(model, kind.key_field)
         txn.table(kind.table).insert({**model.model_dump(mode="json"), "plan_id": plan_id})
-        txn.audit.append(repo._entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
+        txn.audit.append(repo.audit_entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
     table = txn.table("actions")
     stored = {
         doc["ref"]: (doc.doc_id, dict(doc)) for doc in table.search(lambda doc: doc.get("plan_id") == plan_id)
@@ -113,10 +113,12 @@ def _write(repo: Repository, txn: Any, plan: Plan, prepared: _Prepared) -> None:
         new_doc = {**action.model_dump(mode="json"), "plan_id": plan_id}
         if old is None:
             inserts.append(new_doc)
-            txn.audit.append(repo._entry(txn, plan_id, "action", action.ref, "created", None, action.ref))
+            txn.audit.append(
+                repo.audit_entry(txn, plan_id, "action", action.ref, "created", None, action.ref)
+            )
         else:
             doc_id, old_doc = stored[action.ref]
-            repo._audit_diff(txn, plan_id, "action", action.ref, old_doc, new_doc)
+            repo.audit_changes(txn, plan_id, "action", action.ref, old_doc, new_doc)
             replacements[action.ref] = new_doc
             doc_ids.append(doc_id)
     if inserts:
