@@ -71,7 +71,7 @@ def _theme_cards(ctx: PackContext) -> str:
     cards = []
     for theme in ctx.summary.themes:
         progress = theme.progress.mean_progress
-        width = 0 if progress is None else float(progress)
+        width = 0 if progress is None else float(progress)  # ok: a bar width, not money
         counts = " · ".join(
             f'<span class="rag rag-{key}">{e(label)} {int(getattr(theme.rag, key))}</span>'
             for key, label, _ in RAG_COLOURS

@@ -322,7 +322,7 @@ def _cell(item: Any) -> Cell:
     if getattr(item, "data_type", None) == "e":
         return Unusable(str(value), "is an Excel error value")
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in item.number_format:
-        return Percent(float(value))
+        return Percent(float(value))  # ok: a progress share from a % cell, not money
     if isinstance(value, str | int | float | bool | datetime | date | time | timedelta):
         return value
     return Unusable(str(value), "is not a value ipt can read")
