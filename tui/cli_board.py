@@ -5,22 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Any
 
 import orjson
 from rich.console import Console
 
 from store.compare import Comparison
-from store.models import Reading
 from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of
-
-
-def _day(day: date | None) -> str:
-    return "–" if day is None else f"{day:%d %b %Y}"
-
-
-def _signed(number: int | None) -> str:
-    return "–" if number is None else f"{number:+d}"
+from tui.comparison_view import comparison_groups, day_text
 
 
 def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
@@ -30,7 +21,7 @@ def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
     header = repo.take_snapshot(plan_id, label=args.label, as_of=args.as_of or date.today(), by=by_name(args))
     console.print(
         f"Took snapshot {header.id}: {header.label} "
-        f"({plan_id}, as of {_day(header.as_of)}, revision {header.revision})",
+        f"({plan_id}, as of {day_text(header.as_of)}, revision {header.revision})",
         markup=False,
     )
     return EXIT_OK
@@ -62,7 +53,7 @@ def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
             header.id,
             *([literal(header.plan_id)] if plan_id is None else []),
             literal(header.label),
-            _day(header.as_of),
+            day_text(header.as_of),
             f"{header.taken_at.astimezone():%d %b %Y %H:%M}",
             literal(header.taken_by),
             str(header.revision),
@@ -120,170 +111,14 @@ def _render_comparison(console: Console, comparison: Comparison, plan_name: str)
         if header is not None:
             heading.append(f"{word} {header.id} ", style="bold")
             heading.append(header.label)
-            heading.append(f" (as of {_day(header.as_of)})\n", style="dim")
+            heading.append(f" (as of {day_text(header.as_of)})\n", style="dim")
     console.print(heading)
     if comparison.is_empty:
         console.print("No changes.", markup=False)
         return
-    for table in _comparison_tables(comparison):
+    for table in comparison_groups(comparison):
         console.print(table)
         console.print()
-
-
-def _comparison_tables(comparison: Comparison) -> list[Any]:
-    """One Rich table per non-empty change category, in the order a board walks them."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, literal, pounds, rag_text
-
-    def table(title: str, count: int, *columns: str) -> Table:
-        made = Table(title=Text(f"{title} ({count})"), title_justify="left")
-        for column in columns:
-            numeric = column in {"Days", "Change", "From", "To"} or column.startswith(("Actual", "Committed"))
-            made.add_column(column, justify="right" if numeric else "left")
-        return made
-
-    def reading(value: Reading | None, unit: str) -> str:
-        if value is None:
-            return "–"
-        suffix = unit if unit.startswith("%") or not unit else f" {unit}"
-        return f"{value.value:f}{suffix} ({_day(value.on)})"
-
-    def cut(text: str, width: int = 100) -> Text:
-        return literal(text if len(text) <= width else text[: width - 1] + "…")
-
-    tables: list[Any] = []
-    if comparison.newly_complete:
-        made = table("Newly complete", len(comparison.newly_complete), "Ref", "Action", "Theme", "Completed")
-        for done in comparison.newly_complete:
-            brief = done.action
-            made.add_row(
-                literal(brief.ref), literal(brief.title), literal(brief.theme), _day(done.completed_on)
-            )
-        tables.append(made)
-    for title, moves in (
-        ("RAG improved", comparison.rag_up),
-        ("RAG worsened", comparison.rag_down),
-        ("RAG first assessed or cleared", comparison.rag_other),
-    ):
-        if moves:
-            made = table(title, len(moves), "Ref", "Action", "Was", "Now")
-            for move in moves:
-                made.add_row(
-                    literal(move.action.ref),
-                    literal(move.action.title),
-                    rag_text(move.from_rag),
-                    rag_text(move.to_rag),
-                )
-            tables.append(made)
-    if comparison.newly_overdue:
-        made = table("Newly overdue", len(comparison.newly_overdue), "Ref", "Action", "Due", "Days")
-        for late in comparison.newly_overdue:
-            made.add_row(
-                literal(late.action.ref),
-                literal(late.action.title),
-                _day(late.due_on),
-                str(late.days_overdue),
-            )
-        tables.append(made)
-    if comparison.due_dates_moved:
-        made = table(
-            "Due dates moved", len(comparison.due_dates_moved), "Ref", "Action", "Was", "Now", "Days"
-        )
-        for due in comparison.due_dates_moved:
-            made.add_row(
-                literal(due.action.ref),
-                literal(due.action.title),
-                _day(due.from_due),
-                _day(due.to_due),
-                _signed(due.days),
-            )
-        tables.append(made)
-    if comparison.progress_moved:
-        made = table(
-            "Progress moved", len(comparison.progress_moved), "Ref", "Action", "From", "To", "Change"
-        )
-        for step in comparison.progress_moved:
-            made.add_row(
-                literal(step.action.ref),
-                literal(step.action.title),
-                f"{step.from_progress}%",
-                f"{step.to_progress}%",
-                _signed(step.points),
-            )
-        tables.append(made)
-    for title, briefs in (
-        ("Actions added", comparison.actions_added),
-        ("Actions removed", comparison.actions_removed),
-        ("Newly cancelled", comparison.newly_cancelled),
-        ("Reinstated from cancelled", comparison.reinstated),
-    ):
-        if briefs:
-            made = table(title, len(briefs), "Ref", "Action", "Theme")
-            for brief in briefs:
-                made.add_row(literal(brief.ref), literal(brief.title), literal(brief.theme))
-            tables.append(made)
-    for title, first, spend_moves in (
-        ("Spend moved by financial year", "Year", comparison.spend_by_financial_year),
-        ("Spend moved by theme", "Theme", comparison.spend_by_theme),
-    ):
-        if spend_moves:
-            made = table(
-                title,
-                len(spend_moves),
-                first,
-                "Actual was",
-                "Actual now",
-                "Actual change",
-                "Committed was",
-                "Committed now",
-                "Committed change",
-            )
-            for money in spend_moves:
-                made.add_row(
-                    literal(money.name),
-                    pounds(money.actual_before),
-                    pounds(money.actual_after),
-                    pounds(money.actual_change),
-                    pounds(money.committed_before),
-                    pounds(money.committed_after),
-                    pounds(money.committed_change),
-                )
-            tables.append(made)
-    if comparison.kpis_moved:
-        made = table("KPIs moved", len(comparison.kpis_moved), "KPI", "Was", "Now", "Direction", "Rating")
-        for kpi in comparison.kpis_moved:
-            rating = kpi_rating_text(kpi.from_rating.value) if kpi.from_rating is not None else Text("new")
-            rating.append(" → ")
-            rating.append_text(kpi_rating_text(kpi.to_rating.value))
-            made.add_row(
-                literal(kpi.name),
-                reading(kpi.from_reading, kpi.unit),
-                reading(kpi.to_reading, kpi.unit),
-                DIRECTION_SYMBOL[kpi.direction.value] if kpi.direction is not None else "–",
-                rating,
-            )
-        tables.append(made)
-    for title, recommendation_moves in (
-        ("Recommendations newly covered", comparison.recommendations_newly_covered),
-        (
-            "Recommendations with all actions newly complete",
-            comparison.recommendations_newly_actions_complete,
-        ),
-        ("Recommendations newly uncovered", comparison.recommendations_newly_uncovered),
-    ):
-        if recommendation_moves:
-            made = table(title, len(recommendation_moves), "No.", "Recommendation", "Was", "Now")
-            for rec in recommendation_moves:
-                made.add_row(
-                    str(rec.number),
-                    cut(rec.text),
-                    rec.from_state.label if rec.from_state is not None else "not in plan",
-                    rec.to_state.label,
-                )
-            tables.append(made)
-    return tables
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
@@ -316,6 +151,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
         raise CommandFailed(str(error)) from None
     since = f", with changes since {comparison.before.id}" if comparison and comparison.before else ""
     console.print(
-        f"Wrote the {args.format} board pack for {plan.id} as of {_day(as_of)} to {out}{since}", markup=False
+        f"Wrote the {args.format} board pack for {plan.id} as of {day_text(as_of)} to {out}{since}",
+        markup=False,
     )
     return EXIT_OK
