@@ -11,6 +11,7 @@ atomically. Either all of a change lands or none of it does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import secrets
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import filelock
 from pydantic import BaseModel, ValidationError
@@ -58,7 +59,6 @@ from store.models import (
     SpendEntry,
     Theme,
 )
-from store.snapshots import SnapshotHeader, SnapshotStore
 from store.storage import (
     AtomicJSONStorage,
     Data,
@@ -68,6 +68,9 @@ from store.storage import (
     write_atomically,
 )
 from store.validation import describe_errors
+
+if TYPE_CHECKING:
+    from store.snapshots import SnapshotHeader, SnapshotStore
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -177,13 +180,20 @@ class Repository:
             if path
             else None
         )
-        self.snapshots = SnapshotStore(path, lock_timeout=lock_timeout)
-        """Frozen, labelled copies of plans, kept beside the store so they never slow an edit."""
         self.revision = 0
         """The revision this object last loaded; edits based on it are checked against the file."""
         self.token: str | None = None
         self._plans: dict[str, Plan] = {}
         self.load()
+
+    @functools.cached_property
+    def snapshots(self) -> SnapshotStore:
+        """Frozen, labelled copies of plans, kept beside the store so they never slow an edit.
+
+        Made on first use: opening the tracker to look at a plan needs none of it."""
+        from store.snapshots import SnapshotStore
+
+        return SnapshotStore(self.path, lock_timeout=self.lock_timeout)
 
     # Reading ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from store.models import Action, Plan, PlanFile, Status
 from store.repository import Repository
@@ -493,6 +493,40 @@ async def test_paging_keeps_the_table_small(tmp_path: Path) -> None:
         await pilot.press("pageup")
         await pilot.pause()
         assert table.page == 1
+
+
+async def test_scrolled_table_draws_the_cursor_on_the_right_row(tmp_path: Path) -> None:
+    """The actions table caches rows away from the cursor; each line it draws after moving and
+    scrolling must still be exactly what Textual's own DataTable draws for the same state."""
+    plan = make_plan(actions=1)
+    template = plan.actions[0]
+    titles = [f"Action {n} [b]x[/b]" for n in range(1, 121)]
+    actions = [
+        template.model_copy(update={"ref": f"WF-{n:04d}", "title": title})
+        for n, title in enumerate(titles, 1)
+    ]
+    plan = Plan.model_validate({**plan.model_dump(), "actions": [a.model_dump() for a in actions]})
+    app = app_on(store_with(tmp_path / "big.json", plan))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        grid = app.screen.query_one(ActionTable).grid
+        grid.focus()
+        for _ in range(45):
+            await pilot.press("down")
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert grid.cursor_row == 43
+        assert grid.scroll_offset.y > 0, "the table should have scrolled"
+        style = grid.rich_style
+        scroll_x, scroll_y = grid.scroll_offset
+        for y in range(1, grid.size.height):
+            ours = grid.render_line(y)
+            theirs = DataTable._render_line(grid, y + scroll_y, scroll_x, scroll_x + grid.size.width, style)
+            assert list(ours) == list(theirs), f"line {y} differs"
+        cursor_line = grid.render_line(grid.cursor_row - scroll_y + 1).text
+        assert "WF-0044" in cursor_line
 
 
 def test_action_model_is_what_the_form_checks() -> None:

@@ -12,15 +12,19 @@ from __future__ import annotations
 import contextlib
 import gc
 import getpass
-from collections.abc import Iterable, Iterator
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
+from textual._context import active_app
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 from textual.timer import Timer
 
 from store.errors import StoreError
@@ -29,36 +33,76 @@ from store.repository import Repository
 from store.rollups import PlanSummary, plan_summary
 from tui.commands import IptCommands
 from tui.filters import natural_key
-from tui.screens.actions import ActionsScreen
 from tui.screens.base import SECTIONS, SectionScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.funding import FundingScreen
-from tui.screens.help import HelpScreen, binding_rows
-from tui.screens.recommendations import RecommendationsScreen
-from tui.screens.reviews import ReviewsScreen
-from tui.screens.samples import SamplesScreen, available_samples
-from tui.screens.scorecard import ScorecardScreen
+from tui.screens.samples import available_samples
 from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
 
 
-@contextlib.contextmanager
-def plan_data_kept_out_of_gc() -> Iterator[None]:
-    """Read a store without the cyclic garbage collector, then exempt what was read from it.
+class _CollectorPauses:
+    """Nested pauses of the cyclic garbage collector, from any thread."""
 
-    A 10,000-action plan is some 250,000 long-lived objects with no reference cycles. Left to
-    the collector, every full collection re-scans them all (0.15-0.4 s, stalling the UI
-    thread); reading them also triggers several such collections. ``gc.freeze`` moves them to
-    the permanent generation: reference counting still frees them when a plan is replaced.
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.was_enabled = True
+
+    def begin(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.was_enabled = gc.isenabled()
+            self.depth += 1
+            gc.disable()
+
+    def end(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.was_enabled:
+                gc.enable()
+            gc.freeze()
+
+
+_pauses = _CollectorPauses()
+
+
+@contextlib.contextmanager
+def kept_out_of_gc() -> Iterator[None]:
+    """Build long-lived data without the cyclic garbage collector, then exempt it from it.
+
+    A 10,000-action plan is some 250,000 long-lived objects with no reference cycles, and its
+    roll-ups and sort keys as many again. Left to the collector, every full collection
+    re-scans them all (0.1-0.4 s, stalling the UI thread between two keys); building them
+    also triggers several such collections. ``gc.freeze`` moves them to the permanent
+    generation: reference counting still frees them when a plan is replaced.
+
+    Loading and rolling up run in different worker threads, so pauses nest: the collector
+    comes back on when the last one ends.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    _pauses.begin()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
-        gc.freeze()
+        _pauses.end()
+
+
+def section_screen(module: str, name: str) -> Callable[[], Screen[None]]:
+    """Make a section's screen, importing its module only when the section is first opened.
+
+    Start-up time is part of the product: the six sections and what they pull in (forms,
+    charts, the exporters behind Reviews) would otherwise all be imported before the first
+    frame, though the dashboard alone is drawn then.
+    """
+
+    def make() -> Screen[None]:
+        screen: Screen[None] = getattr(importlib.import_module(f"tui.screens.{module}"), name)()
+        # A new screen's styles are worked out when it mounts, from the stylesheet as it is
+        # then. Textual 8 instead marks it stale, and re-parses every stylesheet from scratch
+        # (twice) the first time each section is shown: ~50 ms a section, on the start-up
+        # path for the dashboard. The screen is not stale, so say so.
+        screen._css_update_count = active_app.get()._css_update_count
+        return screen
+
+    return make
 
 
 KEEP_CHANGES = 64
@@ -80,13 +124,13 @@ class IptApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # noqa: RUF012 - Textual's own type
     COMMANDS = App.COMMANDS | {IptCommands}
-    MODES: ClassVar[dict[str, str | type[SectionScreen]]] = {  # type: ignore[assignment]
-        "dashboard": DashboardScreen,
-        "actions": ActionsScreen,
-        "recommendations": RecommendationsScreen,
-        "funding": FundingScreen,
-        "scorecard": ScorecardScreen,
-        "reviews": ReviewsScreen,
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
+        "dashboard": section_screen("dashboard", "DashboardScreen"),
+        "actions": section_screen("actions", "ActionsScreen"),
+        "recommendations": section_screen("recommendations", "RecommendationsScreen"),
+        "funding": section_screen("funding", "FundingScreen"),
+        "scorecard": section_screen("scorecard", "ScorecardScreen"),
+        "reviews": section_screen("reviews", "ReviewsScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -156,9 +200,9 @@ class IptApp(App[None]):
     def open_store(self) -> None:
         """Read and validate the whole store off the UI thread (large stores take a while)."""
         try:
-            with plan_data_kept_out_of_gc():
+            with kept_out_of_gc():
                 repo = Repository(self.store_path)
-            warm_sort_keys(repo)
+                warm_sort_keys(repo)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
@@ -208,6 +252,8 @@ class IptApp(App[None]):
                 self._show_start_error("The store has no plans yet. Add one with `ipt import FILE`.")
             else:
                 self.add_sample(name)
+
+        from tui.screens.samples import SamplesScreen
 
         self.push_screen(SamplesScreen(samples), chosen)
 
@@ -265,7 +311,9 @@ class IptApp(App[None]):
 
     @work(thread=True, exclusive=True, group="summary", description="work out the roll-ups")
     def compute_summary(self, version: int, plan: Plan) -> None:
-        self.post_message(self.SummaryReady(version, plan_summary(plan, self.as_of)))
+        with kept_out_of_gc():
+            summary = plan_summary(plan, self.as_of)
+        self.post_message(self.SummaryReady(version, summary))
 
     @on(SummaryReady)
     def _summary_ready(self, message: SummaryReady) -> None:
@@ -343,9 +391,9 @@ class IptApp(App[None]):
         repo = self.repo
         assert repo is not None
         try:
-            with plan_data_kept_out_of_gc():
+            with kept_out_of_gc():
                 repo.load()
-            warm_sort_keys(repo)
+                warm_sort_keys(repo)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
@@ -361,6 +409,8 @@ class IptApp(App[None]):
         """Open the actions section with a filter, e.g. ``rec:7``."""
         if not self.has_plan:
             return
+        from tui.screens.actions import ActionsScreen
+
         await self.switch_mode("actions")
         screen = self.screen
         if isinstance(screen, ActionsScreen):
@@ -370,6 +420,8 @@ class IptApp(App[None]):
         """Jump to one action and open its form."""
         if not self.has_plan:
             return
+        from tui.screens.actions import ActionsScreen
+
         await self.switch_mode("actions")
         screen = self.screen
         if isinstance(screen, ActionsScreen):
@@ -379,6 +431,8 @@ class IptApp(App[None]):
     async def show_recommendation(self, number: int) -> None:
         if not self.has_plan:
             return
+        from tui.screens.recommendations import RecommendationsScreen
+
         await self.switch_mode("recommendations")
         screen = self.screen
         if isinstance(screen, RecommendationsScreen):
@@ -387,6 +441,8 @@ class IptApp(App[None]):
     async def show_kpi(self, kpi_id: str) -> None:
         if not self.has_plan:
             return
+        from tui.screens.scorecard import ScorecardScreen
+
         await self.switch_mode("scorecard")
         screen = self.screen
         if isinstance(screen, ScorecardScreen):
@@ -397,6 +453,8 @@ class IptApp(App[None]):
             self.open_plan(plan_id)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(binding_rows(self)))

@@ -16,10 +16,6 @@ from textual.content import Content
 from textual.style import Style
 
 from tui.screens.base import SECTIONS
-from tui.screens.compare import CompareScreen
-from tui.screens.export_dialog import export_flow
-from tui.screens.import_dialog import import_flow
-from tui.screens.reviews import take_snapshot_flow
 
 if TYPE_CHECKING:
     from tui.app import IptApp
@@ -64,15 +60,39 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
 TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
 
 
+# The tasks' screens are imported when chosen, not when the app starts: together they pull in
+# the exporters, the importer and the comparison, which a plain look at the plan never needs.
+
+
+def open_export(app: IptApp) -> None:
+    from tui.screens.export_dialog import export_flow
+
+    export_flow(app)
+
+
+def open_import(app: IptApp) -> None:
+    from tui.screens.import_dialog import import_flow
+
+    import_flow(app)
+
+
+def open_snapshot(app: IptApp) -> None:
+    from tui.screens.reviews import take_snapshot_flow
+
+    take_snapshot_flow(app)
+
+
 def open_compare(app: IptApp) -> None:
+    from tui.screens.compare import CompareScreen
+
     app.push_screen(CompareScreen())
 
 
 def tasks(app: IptApp) -> Iterator[Candidate]:
     """The board's tasks, offered on an open plan."""
-    yield TASKS[0], "Write the pack: Markdown, HTML, XLSX, CSV or JSON", partial(export_flow, app)
-    yield TASKS[1], "Bring in an .xlsx or .csv action tracker, checked first", partial(import_flow, app)
-    yield TASKS[2], "Freeze the plan as it stands, for a later board", partial(take_snapshot_flow, app)
+    yield TASKS[0], "Write the pack: Markdown, HTML, XLSX, CSV or JSON", partial(open_export, app)
+    yield TASKS[1], "Bring in an .xlsx or .csv action tracker, checked first", partial(open_import, app)
+    yield TASKS[2], "Freeze the plan as it stands, for a later board", partial(open_snapshot, app)
     yield TASKS[3], "What moved between two snapshots", partial(open_compare, app)
 
 

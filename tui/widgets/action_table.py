@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from itertools import chain
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
+from textual._segment_tools import line_crop
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
 
 from store.models import Action, Status
 from tui.filters import CLOSED, sort_actions, sort_value
@@ -38,8 +46,81 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 """(key, heading, width); width 0 takes what the others leave."""
 
 
+_NOWHERE = Coordinate(-2, -2)
+"""A cursor position matching no row: not even the header, which DataTable numbers -1."""
+
+
 class PagedTable(DataTable[Text]):
-    """A DataTable that asks for the next or previous page at its edges."""
+    """A DataTable that asks for the next or previous page at its edges, and scrolls cheaply.
+
+    Textual's DataTable keys its caches of rendered rows and lines on where the cursor is,
+    so once moving down scrolls the table, every visible line is rendered again on every key
+    (30-40 ms a key at 120x40). With a row cursor a row looks the same wherever the cursor
+    is unless the cursor (or the mouse) is on it, so here rows away from both are rendered,
+    and cached, as if the cursor were nowhere; the table's style is also worked out once a
+    frame rather than once a line. ``_render_line`` and ``render_line`` follow Textual
+    8.2's own (the version is pinned); tests/test_tui_app.py checks the cursor is drawn
+    on the right row after scrolling.
+    """
+
+    _frame_style = Style()
+
+    def _cursor_for_row(self, row_key: RowKey) -> tuple[Coordinate, Coordinate]:
+        """Where the cursor and the hover are, as far as drawing ``row_key`` goes."""
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        if self.cursor_type != "row":
+            return cursor, hover
+        row = self._row_locations.get(row_key)
+        return (cursor if cursor.row == row else _NOWHERE), (hover if hover.row == row else _NOWHERE)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        fixed_keys = [self._row_locations.get_key(index) for index in range(self.fixed_rows)]
+        fixed_rows_height = sum(self.get_row_height(key) for key in fixed_keys if key is not None)
+        if self.show_header:
+            fixed_rows_height += self.get_row_height(self._header_row_key)
+        if y >= fixed_rows_height:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + width, self._frame_style)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        width = self.size.width
+        try:
+            row_key, y_offset_in_row = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        cursor, hover = self._cursor_for_row(row_key)
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            cursor,
+            hover,
+            base_style,
+            self.cursor_type,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        if cache_key in self._line_cache:
+            return self._line_cache[cache_key]
+        fixed, scrollable = self._render_line_in_row(
+            row_key, y_offset_in_row, base_style, cursor_location=cursor, hover_location=hover
+        )
+        fixed_columns = self.ordered_columns[: self.fixed_columns]
+        fixed_width = sum(column.get_render_width(self) for column in fixed_columns)
+        fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+        scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
+        segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+        strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+        self._line_cache[cache_key] = strip
+        return strip
 
     class PageRequest(Message):
         def __init__(self, step: int) -> None:
