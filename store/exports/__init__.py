@@ -21,7 +21,7 @@ from store.storage import write_atomically
 
 
 def render_xlsx(context: PackContext) -> bytes:
-    """The XLSX pack; openpyxl is imported only when a workbook is asked for (it is slow to load)."""
+    """The XLSX pack; its writer (and zipfile) is imported only when a workbook is asked for."""
     from store.exports.xlsx import render_xlsx as render
 
     return render(context)
