@@ -202,7 +202,6 @@ class IptApp(App[None]):
         try:
             with kept_out_of_gc():
                 repo = Repository(self.store_path)
-                warm_sort_keys(repo)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
@@ -291,15 +290,21 @@ class IptApp(App[None]):
     def summary_if_ready(self) -> PlanSummary | None:
         """The roll-ups if they are up to date; otherwise start working them out in a thread.
 
-        A 10,000-action plan takes seconds to roll up, so sections that need the summary draw
-        a placeholder and are redrawn when :class:`SummaryReady` arrives.
+        A 10,000-action plan takes a good part of a second to roll up, so sections that need
+        the summary draw a placeholder and are redrawn when :class:`SummaryReady` arrives. The
+        worker starts once the placeholder is on screen: started at once, it would hold the
+        interpreter for half of the time the UI needs to draw that frame.
         """
         if self._summary is not None and self._summary[0] == self.data_version:
             return self._summary[1]
         if self._summary_wanted != self.data_version:
             self._summary_wanted = self.data_version
-            self.compute_summary(self.data_version, self.plan)
+            self.call_after_refresh(self._start_summary, self.data_version)
         return None
+
+    def _start_summary(self, version: int) -> None:
+        if version == self.data_version and self.has_plan:
+            self.compute_summary(version, self.plan)
 
     class SummaryReady(Message):
         """The roll-ups for one data version have been worked out."""
@@ -313,6 +318,8 @@ class IptApp(App[None]):
     def compute_summary(self, version: int, plan: Plan) -> None:
         with kept_out_of_gc():
             summary = plan_summary(plan, self.as_of)
+            if self.repo is not None:
+                warm_sort_keys(self.repo)  # here, not before the first frame: Actions needs them
         self.post_message(self.SummaryReady(version, summary))
 
     @on(SummaryReady)
