@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import os
 import secrets
 import threading
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from store.collector import collector_paused
 from store.errors import (
     ConflictError,
     DamagedStore,
@@ -117,19 +117,6 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("ipt", appauthor=False)) / "plans.json"
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading builds hundreds of thousands of objects and no garbage: pausing the cyclic
-    collector meanwhile makes opening a 10,000-action store about a third faster."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @dataclass
 class Transaction:
     """What a change may touch while the lock is held."""
@@ -210,7 +197,7 @@ class Repository:
 
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""
-        with self._thread_lock, _collector_paused():
+        with self._thread_lock, collector_paused():
             try:
                 data = self.storage.load()
                 self._plans = self._validate_all(data)

@@ -213,15 +213,19 @@ def open_review(
     held_on: date,
     *,
     by: str,
+    board: str | None = None,
     chair: str | None = None,
     attendees: list[str] | None = None,
     next_board_on: date | None = None,
     variance_tolerance: Decimal = ZERO,
 ) -> ReviewSession:
-    """Start and save a session whose agenda compares the plan with the last snapshot."""
+    """Start and save a session whose agenda compares the plan with the last snapshot.
+
+    ``board`` defaults to the plan's governance board."""
     session = start_session(
         repo.plan(plan_id),
         held_on,
+        board=board,
         chair=chair,
         attendees=attendees,
         next_board_on=next_board_on,

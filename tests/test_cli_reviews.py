@@ -77,3 +77,16 @@ def test_a_board_from_start_to_close(capsys: pytest.CaptureFixture[str], tmp_pat
     action = repo.plan("oldham-2019").action("QP-02")
     assert action.due_history[-1].reason == "Practice board date"
     assert repo.snapshots.get("S0001").plan.action("QP-02").rag == "amber"
+
+
+def test_review_start_names_its_board_in_one_save(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "plans.json")
+    assert run(capsys, "--db", db, "init", "--sample", "oldham-2019")[0] == 0
+    revision = Repository(Path(db)).revision
+    code, _, err = run(
+        capsys, "--db", db, "review", "start", "--date", "2019-10-03", "--board", "Extraordinary board"
+    )
+    assert code == 0, err
+    repo = Repository(Path(db))
+    assert repo.plan("oldham-2019").reviews[0].board == "Extraordinary board"
+    assert repo.revision == revision + 1

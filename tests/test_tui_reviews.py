@@ -400,6 +400,32 @@ async def test_palette_exports_the_board_pack(store: Path, tmp_path: Path) -> No
     assert target.exists() and '"test-plan"' in target.read_text()
 
 
+async def test_export_asks_before_replacing_a_file(store: Path, tmp_path: Path) -> None:
+    target = tmp_path / "pack.md"
+    target.write_text("last month's pack", encoding="utf-8")
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await palette(app, pilot, "export board pack")
+        dialog = top(app)
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#field-format", Select).value = "md"
+        dialog.query_one("#field-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(top(app), ConfirmScreen)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert top(app) is dialog, "keeping the file goes back to the dialog"
+        assert target.read_text(encoding="utf-8") == "last month's pack"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not isinstance(top(app), ExportDialog | ConfirmScreen)
+    assert target.read_text(encoding="utf-8").startswith("# ")
+
+
 async def test_read_only_store_says_so_and_refuses_every_save(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

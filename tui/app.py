@@ -10,10 +10,8 @@ reloading the store runs in thread workers that post messages; only handlers tou
 from __future__ import annotations
 
 import contextlib
-import gc
 import getpass
 import importlib
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -27,6 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
+from store.collector import collector_paused
 from store.errors import StoreError
 from store.models import Plan
 from store.repository import Repository
@@ -39,50 +38,14 @@ from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
 
 
-class _CollectorPauses:
-    """Nested pauses of the cyclic garbage collector, from any thread."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.was_enabled = True
-
-    def begin(self) -> None:
-        with self.lock:
-            if self.depth == 0:
-                self.was_enabled = gc.isenabled()
-            self.depth += 1
-            gc.disable()
-
-    def end(self) -> None:
-        with self.lock:
-            self.depth -= 1
-            if self.depth == 0 and self.was_enabled:
-                gc.enable()
-            gc.freeze()
-
-
-_pauses = _CollectorPauses()
-
-
 @contextlib.contextmanager
 def kept_out_of_gc() -> Iterator[None]:
-    """Build long-lived data without the cyclic garbage collector, then exempt it from it.
-
-    A 10,000-action plan is some 250,000 long-lived objects with no reference cycles, and its
-    roll-ups and sort keys as many again. Left to the collector, every full collection
-    re-scans them all (0.1-0.4 s, stalling the UI thread between two keys); building them
-    also triggers several such collections. ``gc.freeze`` moves them to the permanent
-    generation: reference counting still frees them when a plan is replaced.
-
-    Loading and rolling up run in different worker threads, so pauses nest: the collector
-    comes back on when the last one ends.
-    """
-    _pauses.begin()
-    try:
+    """Build long-lived data (a plan read, its roll-ups, sort keys) without the cyclic garbage
+    collector, then exempt it from it: a 10,000-action plan is some 250,000 long-lived
+    objects, and every full collection that re-scanned them would stall the UI thread
+    between two keys (see :mod:`store.collector`)."""
+    with collector_paused(freeze_after=True):
         yield
-    finally:
-        _pauses.end()
 
 
 def section_screen(module: str, name: str) -> Callable[[], Screen[None]]:

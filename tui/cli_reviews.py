@@ -32,6 +32,7 @@ def add_review_parser(commands: Any, parse_date: Callable[[str], date]) -> None:
 
     start = steps.add_parser("start", help="start a session; its agenda is built from the exceptions")
     start.add_argument("--date", type=parse_date, default=None, help="day of the board (default: today)")
+    start.add_argument("--board", default=None, help="the board's name (default: the plan's board)")
     start.add_argument("--chair", default=None)
     start.add_argument("--attendees", default="", help='comma-separated, e.g. "Director, Finance partner"')
     start.add_argument("--next", type=parse_date, default=None, help="date of the next board")
@@ -103,6 +104,7 @@ def run_review(args: argparse.Namespace, console: Console, repo: Any, plan_id: s
             plan_id,
             args.date or date.today(),
             by=by,
+            board=args.board,
             chair=args.chair,
             attendees=attendees,
             next_board_on=args.next,

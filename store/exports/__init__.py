@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from store.collector import collector_paused
 from store.compare import Comparison
 from store.exports._common import FORMULA_TRIGGERS, PackContext, make_context, neutralise
 from store.exports.csv_file import render_csv
@@ -50,7 +51,8 @@ def render_pack(
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"{fmt!r} is not an export format; use one of {', '.join(FORMATS)}") from None
-    return renderer(make_context(plan, as_of, comparison, snapshot_label))
+    with collector_paused():  # a pack is ~a million short-lived objects and no cycles
+        return renderer(make_context(plan, as_of, comparison, snapshot_label))
 
 
 def export_pack(

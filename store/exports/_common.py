@@ -95,11 +95,18 @@ ActionCell = str | int | date | None
 
 
 def latest_update(action: Action) -> str:
-    """``"2019-09-26 Author: text"`` for the most recent update; empty without one."""
+    """``"2019-09-26 Author: text"`` for the most recent update; empty without one.
+
+    An author that would make that ambiguous (with a colon or a line break, or starting with
+    a double quote) is written in double quotes, each of its own doubled, as in CSV:
+    ``2019-09-26 "Smith: Head of Service": text``. The tracker import reads both forms."""
     if not action.updates:
         return ""
     update = max(action.updates, key=lambda item: item.on)
-    return f"{update.on.isoformat()} {update.author}: {update.text}"
+    author = update.author
+    if ":" in author or "\n" in author or "\r" in author or author.startswith('"'):
+        author = '"' + author.replace('"', '""') + '"'
+    return f"{update.on.isoformat()} {author}: {update.text}"
 
 
 def action_row(

@@ -15,8 +15,9 @@ stylesheet (bold headers, the £ and date formats), and the document properties.
   reads shared strings, but openpyxl, which reads an imported tracker, deletes ``x005F_``
   from every shared string, so inline strings are what gives the text back unchanged.
 - An empty text, like ``None``, is no cell at all.
-- A carriage return is written as it is, so XML's end-of-line handling gives it back as a
-  line feed (finding F3 in ``tests/test_bad_input_campaign.py``, a documented limit).
+- A carriage return is written as ``&#13;``, so it reads back as itself, not as the line
+  feed XML's end-of-line handling would make of it (finding F3 in
+  ``tests/test_bad_input_campaign.py``).
 - Numbers are written exactly: a ``Decimal`` in positional notation, never through a float,
   so a penny amount reads back to the penny.
 - Dates are serial numbers in Excel's 1900 date system, formatted with :data:`DATE_FORMAT`.
@@ -161,7 +162,9 @@ def _inline_string(value: str) -> str:
     if not text:
         return ""
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f"<is><t{space}>{_escape(text)}</t></is>"
+    # A carriage return as a character reference: written as it is, XML's end-of-line
+    # handling would read it back as a line feed.
+    return f"<is><t{space}>{_escape(text).replace(chr(13), '&#13;')}</t></is>"
 
 
 def _worksheet(table: _Table, texts: dict[str, str], *, selected: bool) -> str:

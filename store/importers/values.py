@@ -56,7 +56,9 @@ _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ \-]([A-Za-z]+)\.?,?[ \
 _MONTH_YEAR = re.compile(r"([A-Za-z]+)\.?,?[ \-](\d{4})")
 _RANGE = re.compile(r"(\d+)-(\d+)")
 _SPACED_DASH = re.compile(r"\s*[-–]\s*")
-_EXPORTED_UPDATE = re.compile(r"(\d{4}-\d{2}-\d{2}) ([^:\n]+?): (.*)", re.DOTALL)
+_EXPORTED_UPDATE = re.compile(r'(\d{4}-\d{2}-\d{2}) (?:"((?:[^"]|"")*)"|([^:\n"][^:\n]*?)): (.*)', re.DOTALL)
+"""An update as :func:`store.exports._common.latest_update` writes it: day, author (in double
+quotes when it holds a colon or line break), text."""
 
 
 def words(value: str) -> str:
@@ -247,7 +249,9 @@ def parse_exported_update(value: str) -> tuple[date, str, str] | None:
     match = _EXPORTED_UPDATE.fullmatch(value)
     if match is None:
         return None
+    quoted, plain, text = match[2], match[3], match[4]
+    author = quoted.replace('""', '"') if quoted is not None else plain
     try:
-        return date.fromisoformat(match[1]), match[2].strip(), match[3].strip()
+        return date.fromisoformat(match[1]), author.strip(), text.strip()
     except ValueError:
         return None

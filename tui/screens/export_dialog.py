@@ -25,6 +25,7 @@ from store.compare import Comparison, compare, compare_snapshots
 from store.exports import FORMATS, export_pack
 from store.repository import Repository
 from tui.presentation import literal
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
@@ -137,7 +138,18 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             problem.display = True
             return
         chosen = self.query_one("#field-format", Select).value
-        self.dismiss(ExportChoice(chosen if isinstance(chosen, str) else self.fmt, path))
+        choice = ExportChoice(chosen if isinstance(chosen, str) else self.fmt, path)
+        if not path.exists():
+            self.dismiss(choice)
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self.dismiss(choice)
+
+        # Last month's pack is often next to this month's: never write over one unasked.
+        question = f"{path} already exists. Replace it with this board pack?"
+        self.app.push_screen(ConfirmScreen(question, yes="Replace", no="Keep it"), answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -83,21 +83,18 @@ def parse_new_session(values: dict[str, str]) -> NewSession | dict[str, str]:
 
 
 def start(repo: Repository, plan_id: str, wanted: NewSession, by: str) -> ReviewSession:
-    """Open the session in the store; a board named other than the plan's is kept as typed."""
-    session = open_review(
+    """Open the session in the store, in one save; the board is kept as typed."""
+    return open_review(
         repo,
         plan_id,
         wanted.held_on,
         by=by,
+        board=wanted.board,
         chair=wanted.chair,
         attendees=wanted.attendees,
         next_board_on=wanted.next_board_on,
         variance_tolerance=wanted.variance_tolerance,
     )
-    if session.board != wanted.board:
-        session = session.model_copy(update={"board": wanted.board})
-        repo.save(plan_id, ReviewSession.model_validate(session.model_dump()), by=by)
-    return session
 
 
 def take_snapshot_flow(app: IptApp) -> None:
