@@ -10,8 +10,10 @@ def test_tui_figures_on_a_tiny_store() -> None:
     names = [row["figure"] for row in figures]
     assert names == [
         "start-up: bare Textual app",
+        "start-up: bare app + ipt's models",
         "start-up: ipt, Oldham sample",
         "start-up: ipt, 200 actions",
+        "start-up ratio: bare + models / bare",
         "start-up ratio: Oldham / bare",
         "start-up ratio: 200 actions / bare",
         "down key to next frame, 200 actions",
