@@ -471,12 +471,20 @@ async def test_empty_store_offers_samples(tmp_path: Path, monkeypatch: pytest.Mo
     assert Repository(path).plan_ids() == ["test-plan"]
 
 
-async def test_paging_keeps_the_table_small(tmp_path: Path) -> None:
+def store_of_many_actions(tmp_path: Path, count: int, title: str = "Action {n}") -> Path:
+    """A store whose plan has ``count`` actions WF-0001... titled from ``title``."""
     plan = make_plan(actions=1)
     template = plan.actions[0]
-    actions = [template.model_copy(update={"ref": f"WF-{n:04d}"}) for n in range(1, 451)]
+    actions = [
+        template.model_copy(update={"ref": f"WF-{n:04d}", "title": title.format(n=n)})
+        for n in range(1, count + 1)
+    ]
     plan = Plan.model_validate({**plan.model_dump(), "actions": [a.model_dump() for a in actions]})
-    app = app_on(store_with(tmp_path / "big.json", plan))
+    return store_with(tmp_path / "big.json", plan)
+
+
+async def test_paging_keeps_the_table_small(tmp_path: Path) -> None:
+    app = app_on(store_of_many_actions(tmp_path, 450))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("2")
@@ -498,15 +506,7 @@ async def test_paging_keeps_the_table_small(tmp_path: Path) -> None:
 async def test_scrolled_table_draws_the_cursor_on_the_right_row(tmp_path: Path) -> None:
     """The actions table caches rows away from the cursor; each line it draws after moving and
     scrolling must still be exactly what Textual's own DataTable draws for the same state."""
-    plan = make_plan(actions=1)
-    template = plan.actions[0]
-    titles = [f"Action {n} [b]x[/b]" for n in range(1, 121)]
-    actions = [
-        template.model_copy(update={"ref": f"WF-{n:04d}", "title": title})
-        for n, title in enumerate(titles, 1)
-    ]
-    plan = Plan.model_validate({**plan.model_dump(), "actions": [a.model_dump() for a in actions]})
-    app = app_on(store_with(tmp_path / "big.json", plan))
+    app = app_on(store_of_many_actions(tmp_path, 120, "Action {n} [b]x[/b]"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("2")

@@ -379,15 +379,20 @@ async def test_import_lists_every_problem_and_writes_nothing(store: Path, tmp_pa
     assert Repository(store).revision == revision
 
 
+async def export_dialog(app: IptApp, pilot: Pilot[None], target: Path) -> ExportDialog:
+    """The export dialog, opened from the palette, with ``target`` typed in as the file."""
+    await settle(app, pilot)
+    await palette(app, pilot, "export board pack")
+    dialog = top(app)
+    assert isinstance(dialog, ExportDialog)
+    dialog.query_one("#field-path", Input).value = str(target)
+    return dialog
+
+
 async def test_palette_exports_the_board_pack(store: Path, tmp_path: Path) -> None:
     app = app_on(store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await palette(app, pilot, "export board pack")
-        dialog = top(app)
-        assert isinstance(dialog, ExportDialog)
-        target = tmp_path / "out" / "pack.json"
-        dialog.query_one("#field-path", Input).value = str(target)
+        dialog = await export_dialog(app, pilot, tmp_path / "out" / "pack.json")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "no folder" in shown(dialog, "#problem-path")
@@ -405,12 +410,8 @@ async def test_export_asks_before_replacing_a_file(store: Path, tmp_path: Path) 
     target.write_text("last month's pack", encoding="utf-8")
     app = app_on(store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await palette(app, pilot, "export board pack")
-        dialog = top(app)
-        assert isinstance(dialog, ExportDialog)
+        dialog = await export_dialog(app, pilot, target)
         dialog.query_one("#field-format", Select).value = "md"
-        dialog.query_one("#field-path", Input).value = str(target)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(top(app), ConfirmScreen)
