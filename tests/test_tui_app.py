@@ -6,6 +6,7 @@ polling off; assertions look at the app's state and at what a fresh Repository r
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets._footer import FooterKey
 
 from store.models import Action, Plan, PlanFile, Status
 from store.repository import Repository
@@ -527,6 +529,46 @@ async def test_scrolled_table_draws_the_cursor_on_the_right_row(tmp_path: Path) 
             assert list(ours) == list(theirs), f"line {y} differs"
         cursor_line = grid.render_line(grid.cursor_row - scroll_y + 1).text
         assert "WF-0044" in cursor_line
+
+
+async def test_moving_between_sections_does_not_keep_dead_footer_keys(store: Path) -> None:
+    """Textual's footer keeps every key it ever composed (textual#6666); ours lets them go."""
+
+    def live_footer_keys() -> int:
+        gc.collect()
+        return sum(isinstance(item, FooterKey) for item in gc.get_objects())
+
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        async def switch(times: int) -> None:
+            for turn in range(times):
+                await pilot.press("2" if turn % 2 else "1")
+                await pilot.pause()
+
+        await switch(6)
+        settled = live_footer_keys()
+        await switch(20)
+        assert live_footer_keys() <= settled
+
+
+async def test_changes_do_not_grow_what_the_collector_never_frees(store: Path) -> None:
+    """The plan read from the store is frozen out of the collector's way; a change must not
+    freeze anything more, or the garbage frozen with it would never be freed."""
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        async def changes(times: int) -> None:
+            for _ in range(times):
+                app.data_changed()
+                await settle(app, pilot)
+
+        await changes(3)
+        frozen = gc.get_freeze_count()
+        await changes(10)
+        assert gc.get_freeze_count() <= frozen
 
 
 def test_action_model_is_what_the_form_checks() -> None:

@@ -39,12 +39,15 @@ from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_
 
 
 @contextlib.contextmanager
-def kept_out_of_gc() -> Iterator[None]:
-    """Build long-lived data (a plan read, its roll-ups, sort keys) without the cyclic garbage
-    collector, then exempt it from it: a 10,000-action plan is some 250,000 long-lived
-    objects, and every full collection that re-scanned them would stall the UI thread
-    between two keys (see :mod:`store.collector`)."""
-    with collector_paused(freeze_after=True):
+def kept_out_of_gc(*, starting: bool = False) -> Iterator[None]:
+    """Read a store without the cyclic garbage collector, then exempt what was read from it:
+    a 10,000-action plan is some 250,000 long-lived objects, and every full collection that
+    re-scanned them would stall the UI thread between two keys (see :mod:`store.collector`).
+    Only for reading the store (on opening, and when another process saved): freezing on
+    every change would also freeze, and so keep, whatever garbage the UI had made since.
+    ``starting``: the first read, before the first frame, when there is no garbage to speak of
+    and a full collection first would only delay that frame."""
+    with collector_paused(freeze_after=True, collect_first=not starting):
         yield
 
 
@@ -163,7 +166,7 @@ class IptApp(App[None]):
     def open_store(self) -> None:
         """Read and validate the whole store off the UI thread (large stores take a while)."""
         try:
-            with kept_out_of_gc():
+            with kept_out_of_gc(starting=True):
                 repo = Repository(self.store_path)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
@@ -279,7 +282,7 @@ class IptApp(App[None]):
 
     @work(thread=True, exclusive=True, group="summary", description="work out the roll-ups")
     def compute_summary(self, version: int, plan: Plan) -> None:
-        with kept_out_of_gc():
+        with collector_paused():  # not frozen: a summary is small (~8,000 objects at 10,000 actions)
             summary = plan_summary(plan, self.as_of)
             if self.repo is not None:
                 warm_sort_keys(self.repo)  # here, not before the first frame: Actions needs them

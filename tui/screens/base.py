@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.presentation import literal
+from tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from tui.app import IptApp
