@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets._footer import FooterKey
 
 from store.models import Action, Plan, PlanFile, Status
@@ -28,6 +28,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.funding import FundingScreen
 from tui.screens.help import HelpScreen
 from tui.screens.recommendations import RecommendationsScreen
+from tui.screens.record_form import RecordFormScreen
 from tui.screens.samples import SamplesScreen
 from tui.screens.scorecard import ScorecardScreen
 from tui.settings import LIGHT_THEME, load_settings
@@ -366,6 +367,52 @@ async def test_impact_evidenced_is_saved_with_a_note(store: Path) -> None:
         assert isinstance(app.screen, RecommendationsScreen)
     rec = Repository(store).plan("test-plan").recommendations[0]
     assert rec.impact_evidenced is not None and rec.impact_evidenced.note == "Audit shows better plans"
+
+
+async def test_edit_a_theme_and_a_recommendations_text(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("T")  # "All" is chosen: nothing to edit yet
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsScreen)
+        themes = app.screen.query_one("#theme-list", OptionList)
+        themes.highlighted = themes.get_option_index("QP")
+        await pilot.pause()
+        await pilot.press("T")
+        await pilot.pause()
+        form = top(app)
+        assert isinstance(form, RecordFormScreen) and form.values()["name"] == "Quality"
+        assert not form.query("#field-key"), "the key is what actions refer to: not editable"
+        form.query_one("#field-name", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert top(app) is form and str(form.query_one("#problem-name", Static).render())
+        form.query_one("#field-name", Input).value = f"Practice {MARKUP}"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActionsScreen)
+        await pilot.press("3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecommendationsScreen)
+        screen.select_recommendation(2)
+        await pilot.press("w")
+        await pilot.pause()
+        form = top(app)
+        assert isinstance(form, RecordFormScreen)
+        form.query_one("#field-text", Input).value = "Strengthen management oversight"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecommendationsScreen)
+    repo = Repository(store)
+    plan = repo.plan("test-plan")
+    assert plan.theme("QP").name == f"Practice {MARKUP}"
+    assert [r.text for r in plan.recommendations if r.number == 2] == ["Strengthen management oversight"]
+    changed = {(entry.entity, entry.key) for entry in repo.audit("test-plan")}
+    assert {("theme", "QP"), ("recommendation", "2")} <= changed
 
 
 async def test_add_spend_and_reading(store: Path) -> None:

@@ -39,6 +39,7 @@ class ActionsScreen(SectionScreen):
         Binding("slash", "filter", "Filter", id="actions.filter", key_display="/"),
         Binding("n", "new_action", "New action", id="actions.new"),
         Binding("N", "new_theme", "New theme", id="actions.new_theme"),
+        Binding("T", "edit_theme", "Edit theme", id="actions.edit_theme", show=False),
         Binding("delete,x", "delete_action", "Delete", id="actions.delete"),
         Binding("h", "history", "History", id="actions.history"),
     ]
@@ -262,27 +263,40 @@ class ActionsScreen(SectionScreen):
         )
 
     def action_new_theme(self) -> None:
+        self._theme_form(None)
+
+    def action_edit_theme(self) -> None:
+        """Rename the theme chosen in the list, or change its lead or aim (not its key, which
+        the actions' references use)."""
+        theme = next((t for t in self.ipt.plan.themes if t.key == self.theme_key), None)
+        if theme is None:
+            self.notify("Choose a theme in the list on the left first.", title="Edit theme", markup=False)
+            return
+        self._theme_form(theme)
+
+    def _theme_form(self, theme: Theme | None) -> None:
         if self.ipt.refuse_if_read_only():
             return
         fields = [
-            Field("key", "Key (short code, e.g. WF)"),
-            Field("name", "Name"),
-            Field("lead", "Lead officer"),
-            Field("aim", "Aim (one line)"),
+            *([] if theme else [Field("key", "Key (short code, e.g. WF)")]),
+            Field("name", "Name", theme.name if theme else ""),
+            Field("lead", "Lead officer", theme.lead if theme else ""),
+            Field("aim", "Aim (one line)", theme.aim if theme else ""),
         ]
 
         def submit(values: dict[str, str]) -> dict[str, str]:
             repo, plan_id = self.ipt.repo, self.ipt.plan_id
             assert repo is not None and plan_id is not None
             try:
-                theme = Theme.model_validate(values)
+                edited = Theme.model_validate({**({"key": theme.key} if theme else {}), **values})
             except ValueError as error:
                 return problems_by_field(error, list(values))
             try:
-                repo.save(plan_id, theme, by=self.ipt.by, create=True)
+                repo.save(plan_id, edited, by=self.ipt.by, create=theme is None)
             except StoreError as error:
                 return problems_by_field(error, list(values))
             self.ipt.saved()
             return {}
 
-        self.app.push_screen(RecordFormScreen("New theme", fields, submit))
+        title = f"Theme {theme.key}" if theme else "New theme"
+        self.app.push_screen(RecordFormScreen(title, fields, submit))

@@ -43,6 +43,7 @@ class RecommendationsScreen(SectionScreen):
         Binding("enter", "drill", "Actions for it", id="recommendations.drill", show=False),
         Binding("e", "impact", "Impact evidenced", id="recommendations.impact"),
         Binding("n", "new_recommendation", "New recommendation", id="recommendations.new"),
+        Binding("w", "edit_text", "Edit wording", id="recommendations.edit_text", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -212,6 +213,25 @@ class RecommendationsScreen(SectionScreen):
             )
 
         self.app.push_screen(RecordFormScreen(f"Recommendation {number}: impact evidenced", fields, submit))
+
+    def action_edit_text(self) -> None:
+        """Correct the chosen recommendation's wording (its number is what actions refer to)."""
+        if self.ipt.refuse_if_read_only():
+            return
+        number = self.current_number()
+        if number is None:
+            return
+        current = next(r for r in self.ipt.plan.recommendations if r.number == number)
+
+        def submit(values: dict[str, str]) -> dict[str, str]:
+            try:
+                edited = Recommendation.model_validate({**current.model_dump(), "text": values["text"]})
+            except ValueError as error:
+                return problems_by_field(error, ["text"])
+            return self._save(edited, create=False, fields=["text"])
+
+        fields = [Field("text", "Text", current.text)]
+        self.app.push_screen(RecordFormScreen(f"Recommendation {number}", fields, submit))
 
     def action_new_recommendation(self) -> None:
         if self.ipt.refuse_if_read_only():
