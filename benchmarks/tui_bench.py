@@ -10,7 +10,8 @@ Two figures, each with its target:
   20-row DataTable and a footer (the floor), (b) ipt on the Oldham sample and (c) ipt on a
   10,000-action store, with the ratios b/a (target <= 1.25) and c/a (target <= 2). Also
   (d), the bare app that imports ``store.models`` and nothing else of ipt: d/a is what
-  building the pydantic models costs every ipt process before it can read a plan.
+  building the pydantic models costs every ipt process before it can read a plan. The four
+  take turns, in an order rotated every round, so the machine's drift spreads over all.
 * **Keystroke to next frame** moving down the actions table at 10,000 actions, inside
   ``run_test``, 100 presses; targets median <= 20 ms and p90 <= 33 ms. The key goes to the
   driver's queue as a real key would and the clock stops at the first frame the compositor
@@ -106,28 +107,45 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[index]
 
 
-def start_up_seconds(kind: str, store: Path | None, as_of: date, runs: int) -> list[float]:
-    """Wall-clock seconds for ``runs`` fresh processes to reach the first interactive frame."""
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", _CHILD, kind, str(store or ""), as_of.isoformat()],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        times.append(time.perf_counter() - began)
+def start_up_once(kind: str, store: Path | None, as_of: date) -> float:
+    """Wall-clock seconds for one fresh process to reach the first interactive frame."""
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", _CHILD, kind, str(store or ""), as_of.isoformat()],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return time.perf_counter() - began
+
+
+StartUp = tuple[str, Path | None, date]
+"""(child kind, store, as_of) of one start-up to time."""
+
+
+def start_up_seconds(start_ups: dict[str, StartUp], runs: int) -> dict[str, list[float]]:
+    """``runs`` start-ups of each, taking turns in an order that rotates every round.
+
+    The machine's speed drifts over the seconds a batch takes (on a shared VM by a third
+    or more), so timing all the bare apps first and all the ipt ones after would put the drift
+    into the ratios; taking turns spreads it over all of them alike.
+    """
+    names = list(start_ups)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(runs):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(start_up_once(*start_ups[name]))
     return times
 
 
 async def _key_latencies(store: Path, as_of: date, presses: int) -> list[float]:
-    from textual import events
-    from textual.screen import Screen
-
-    from tui.app import make_app
+    from tui.app import make_app  # first, as in `ipt`: the tui package sets Textual's frame rate
     from tui.screens.actions import ActionsScreen
+
+    from textual import events  # isort: skip
+    from textual.screen import Screen  # isort: skip
 
     app = make_app(
         store, as_of=as_of, by="bench", poll_seconds=0, settings_path=store.with_name("settings.json")
@@ -203,10 +221,16 @@ def tui_figures(
         stress.parent.mkdir()
         build_store(stress, stress_plan(actions=actions), audit_entries=0)
 
-        bare = start_up_seconds("bare", None, OLDHAM_AS_OF, runs)
-        models = start_up_seconds("models", None, OLDHAM_AS_OF, runs)
-        on_oldham = start_up_seconds("ipt", oldham, OLDHAM_AS_OF, runs)
-        on_stress = start_up_seconds("ipt", stress, STRESS_AS_OF, runs)
+        timed = start_up_seconds(
+            {
+                "bare": ("bare", None, OLDHAM_AS_OF),
+                "models": ("models", None, OLDHAM_AS_OF),
+                "oldham": ("ipt", oldham, OLDHAM_AS_OF),
+                "stress": ("ipt", stress, STRESS_AS_OF),
+            },
+            runs,
+        )
+        bare, models, on_oldham, on_stress = (timed[k] for k in ("bare", "models", "oldham", "stress"))
         keys = key_latencies(stress, STRESS_AS_OF, presses)
 
     figures = [
