@@ -186,13 +186,18 @@ class RecommendationsScreen(SectionScreen):
         self.ipt.saved()
         return {}
 
-    def action_impact(self) -> None:
+    def _editable_choice(self) -> Recommendation | None:
+        """The recommendation under the cursor, unless there is none or nothing can be saved."""
         if self.ipt.refuse_if_read_only():
-            return
+            return None
         number = self.current_number()
-        if number is None:
+        return next((r for r in self.ipt.plan.recommendations if r.number == number), None)
+
+    def action_impact(self) -> None:
+        current = self._editable_choice()
+        if current is None:
             return
-        current = next(r for r in self.ipt.plan.recommendations if r.number == number)
+        number = current.number
         sign_off = current.impact_evidenced
         fields = [
             Field("on", "Date", sign_off.on.isoformat() if sign_off else self.ipt.as_of.isoformat()),
@@ -216,12 +221,9 @@ class RecommendationsScreen(SectionScreen):
 
     def action_edit_text(self) -> None:
         """Correct the chosen recommendation's wording (its number is what actions refer to)."""
-        if self.ipt.refuse_if_read_only():
+        current = self._editable_choice()
+        if current is None:
             return
-        number = self.current_number()
-        if number is None:
-            return
-        current = next(r for r in self.ipt.plan.recommendations if r.number == number)
 
         def submit(values: dict[str, str]) -> dict[str, str]:
             try:
@@ -231,7 +233,7 @@ class RecommendationsScreen(SectionScreen):
             return self._save(edited, create=False, fields=["text"])
 
         fields = [Field("text", "Text", current.text)]
-        self.app.push_screen(RecordFormScreen(f"Recommendation {number}", fields, submit))
+        self.app.push_screen(RecordFormScreen(f"Recommendation {current.number}", fields, submit))
 
     def action_new_recommendation(self) -> None:
         if self.ipt.refuse_if_read_only():
