@@ -33,7 +33,7 @@ from store.rollups import PlanSummary, plan_summary
 from tui.commands import IptCommands
 from tui.filters import natural_key
 from tui.screens.base import SECTIONS, SectionScreen
-from tui.screens.samples import available_samples
+from tui.screens.samples import SamplesScreen, available_samples
 from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
 
@@ -217,8 +217,6 @@ class IptApp(App[None]):
                 self._show_start_error("The store has no plans yet. Add one with `ipt import FILE`.")
             else:
                 self.add_sample(name)
-
-        from tui.screens.samples import SamplesScreen
 
         self.push_screen(SamplesScreen(samples), chosen)
 
