@@ -717,6 +717,16 @@ def _timing_cells(timing: dict[str, Any]) -> list[str]:
     ]
 
 
+def _edit_cells(edit: dict[str, Any]) -> list[str]:
+    """Median, p90, floor and ratio of one edit timing, for the growth tables."""
+    return [
+        _ms(edit["median_ms"]),
+        _ms(edit["p90_ms"]),
+        _ms(edit["floor"]["median_ms"]),
+        f"{edit['ratio']:.1f}x",
+    ]
+
+
 def _limit(target: dict[str, Any]) -> str:
     if isinstance(target["limit"], str):
         return target["limit"]
@@ -801,15 +811,7 @@ def render(figures: Figures) -> str:
 
     growth = _Table(("audit entries", "journal", "edit median", "p90", "floor", "ratio"))
     for row in figures["audit_growth"]:
-        edit = row["edit"]
-        growth.add(
-            f"{row['audit_entries']:,}",
-            _mb(row["journal_bytes"]),
-            _ms(edit["median_ms"]),
-            _ms(edit["p90_ms"]),
-            _ms(edit["floor"]["median_ms"]),
-            f"{edit['ratio']:.1f}x",
-        )
+        growth.add(f"{row['audit_entries']:,}", _mb(row["journal_bytes"]), *_edit_cells(row["edit"]))
     out += [
         f"Edit time against audit history ({main['actions']:,} actions, no snapshots)",
         growth.render(),
@@ -818,15 +820,7 @@ def render(figures: Figures) -> str:
     ]
     snapped = _Table(("snapshots", "audit entries", "edit median", "p90", "floor", "ratio"))
     for row in figures["snapshot_growth"]:
-        edit = row["edit"]
-        snapped.add(
-            str(row["snapshots"]),
-            f"{row['audit_entries']:,}",
-            _ms(edit["median_ms"]),
-            _ms(edit["p90_ms"]),
-            _ms(edit["floor"]["median_ms"]),
-            f"{edit['ratio']:.1f}x",
-        )
+        snapped.add(str(row["snapshots"]), f"{row['audit_entries']:,}", *_edit_cells(row["edit"]))
     out += [
         f"Edit time against snapshots ({main['actions']:,} actions)",
         snapped.render(),
