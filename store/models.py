@@ -22,14 +22,27 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from store.money import FinancialYear, Money
+from store.money import money_text, parse_financial_year, parse_money
+from store.storage import SCHEMA_VERSION as SCHEMA_VERSION
+from store.vocabulary import RAG_WORDS as RAG_WORDS
+from store.vocabulary import Rag as Rag
+from store.vocabulary import Status as Status
 
-SCHEMA_VERSION = 1
-"""Version of the plan file and store layout; bump with a migration in store.migrations."""
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"}),
+]
+"""Pounds, exact to the penny; serialised to JSON as a string."""
+
+FinancialYear = Annotated[str, BeforeValidator(parse_financial_year)]
+"""A UK financial year label, ``"2019/20"``: 1 April 2019 to 31 March 2020."""
 
 
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -42,45 +55,6 @@ def _normalise_word(value: Any) -> Any:
     return _SEPARATORS.sub("_", value.strip().lower())
 
 
-class Status(StrEnum):
-    """Where an action stands, as its owner reports it."""
-
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETE = "complete"
-    BLOCKED = "blocked"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
-class Rag(StrEnum):
-    """The owner's red/amber/green assessment; blue means complete."""
-
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-    BLUE = "blue"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @property
-    def rank(self) -> int:
-        """Better is higher: red 0, amber 1, green 2, blue 3."""
-        return ["red", "amber", "green", "blue"].index(self.value)
-
-
-RAG_WORDS: dict[str, Rag] = {
-    **{rag.value: rag for rag in Rag},
-    **{rag.value[0]: rag for rag in Rag},
-    "c": Rag.BLUE,
-    "complete": Rag.BLUE,
-}
-"""Every way a spreadsheet or a person writes a RAG: words, letters, and "complete" for blue."""
 _STORED_RAGS = frozenset(rag.value for rag in Rag)
 
 

@@ -3,6 +3,9 @@
 Money is a :class:`~decimal.Decimal` in pounds with at most two decimal places. It is
 stored as a string (``"12181000.00"``) so no float ever touches it. Financial years
 are written ``"2019/20"`` and run from 1 April to 31 March.
+
+Plain Python: the UI formats figures with it before pydantic is loaded. The pydantic field
+types built on it (``Money``, ``FinancialYear``) are in :mod:`store.models`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from typing import Any
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -59,15 +60,6 @@ def money_text(amount: Decimal) -> str:
     return f"{amount.quantize(PENNY):f}"
 
 
-Money = Annotated[
-    Decimal,
-    BeforeValidator(parse_money),
-    PlainSerializer(money_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"}),
-]
-"""Pounds, exact to the penny; serialised to JSON as a string."""
-
-
 def to_pence(amount: Decimal) -> int:
     """Whole pence in ``amount``."""
     return int(amount.quantize(PENNY) * 100)
@@ -106,10 +98,6 @@ def parse_financial_year(value: Any) -> str:
             f"{(start + 1) % 100:02d}, not {end:02d}"
         )
     return value.strip()
-
-
-FinancialYear = Annotated[str, BeforeValidator(parse_financial_year)]
-"""A UK financial year label, ``"2019/20"``: 1 April 2019 to 31 March 2020."""
 
 
 def financial_year_of(day: date) -> str:

@@ -155,11 +155,16 @@ class Repository:
         *,
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
+        storage: AtomicJSONStorage | None = None,
     ) -> None:
+        """``storage``: one already holding the parsed file (see :mod:`store.first_look`), so
+        it is not parsed twice; it is re-read anyway if another process has saved since."""
+        if storage is not None and storage.path != path:
+            raise ValueError(f"the storage reads {storage.path}, not {path}")
         self.path = path
         self.lock_timeout = lock_timeout
         self.clock = clock
-        self.storage = AtomicJSONStorage(path)
+        self.storage = storage if storage is not None else AtomicJSONStorage(path)
         self.journal = AuditJournal(journal_path(path) if path else None)
         self._thread_lock = threading.RLock()
         self._file_lock = (

@@ -24,6 +24,9 @@ from tinydb.storages import Storage
 
 from store.errors import SaveFailed, StoreUnreadable
 
+SCHEMA_VERSION = 1
+"""Version of the plan file and store layout; bump with a migration in store.migrations."""
+
 Data = dict[str, dict[str, Any]]
 TEMP_MARKER = ".tmp-"
 

@@ -505,9 +505,9 @@ async def test_quit_key(store: Path) -> None:
 
 async def test_empty_store_offers_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sample_plans
-    import tui.app
+    import tui.screens.samples
 
-    monkeypatch.setattr(tui.app, "available_samples", lambda: [("tiny", "A tiny plan")])
+    monkeypatch.setattr(tui.screens.samples, "available_samples", lambda: [("tiny", "A tiny plan")])
     monkeypatch.setattr(sample_plans, "load_sample", lambda name: PlanFile(plan=make_plan()), raising=False)
     path = tmp_path / "empty.json"
     app = app_on(path)

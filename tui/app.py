@@ -9,13 +9,16 @@ reloading the store runs in thread workers that post messages; only handlers tou
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import getpass
 import importlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import on, work
 from textual._context import active_app
@@ -27,15 +30,23 @@ from textual.timer import Timer
 
 from store.collector import collector_paused
 from store.errors import StoreError
-from store.models import Plan
-from store.repository import Repository
-from store.rollups import PlanSummary, plan_summary
-from tui.commands import IptCommands
-from tui.filters import natural_key
+from store.first_look import PlanHeading, first_look
 from tui.screens.base import SECTIONS, SectionScreen
-from tui.screens.samples import SamplesScreen, available_samples
 from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from store.models import Plan
+    from store.repository import Repository
+    from store.rollups import PlanSummary
+    from store.storage import AtomicJSONStorage
+
+# What the first frame needs is imported above; the pydantic models, the repository, the
+# roll-ups and the command palette's providers are imported when first used, after it.
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -77,9 +88,51 @@ KEEP_CHANGES = 64
 
 def warm_sort_keys(repo: Repository) -> None:
     """Work out every action's natural sort key in the loading thread, not on the first keypress."""
+    from tui.filters import natural_key
+
     for plan_id in repo.plan_ids():
         for action in repo.plan(plan_id).actions:
             natural_key(action.ref)
+
+
+async def in_daemon_thread(function: Callable[[], T]) -> T:
+    """Run ``function`` in a daemon thread and wait for its result without blocking the UI.
+
+    Textual's thread workers run in the event loop's executor, whose threads the interpreter
+    waits for on its way out: quitting while a large store was still being read would wait
+    for the read, and so would every process that leaves early. A daemon thread is left
+    behind instead; it only ever reads.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def succeed(result: T) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    def fail(error: BaseException) -> None:
+        if not future.done():
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            result = function()
+        except BaseException as error:  # handed to the awaiting worker, which raises it
+            outcome: Callable[[], None] = functools.partial(fail, error)
+        else:
+            outcome = functools.partial(succeed, result)
+        with contextlib.suppress(RuntimeError):  # the app, and its loop, have already closed
+            loop.call_soon_threadsafe(outcome)
+
+    threading.Thread(target=run, name=f"ipt {getattr(function, '__name__', 'reader')}", daemon=True).start()
+    return await future
+
+
+def command_providers() -> type[Provider]:
+    """ipt's command palette providers, imported when the palette is first opened."""
+    from tui.commands import IptCommands
+
+    return IptCommands
 
 
 class IptApp(App[None]):
@@ -89,7 +142,7 @@ class IptApp(App[None]):
     TITLE = "Improvement Plan Tracker"
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # noqa: RUF012 - Textual's own type
-    COMMANDS = App.COMMANDS | {IptCommands}
+    COMMANDS = App.COMMANDS | {command_providers}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
         "dashboard": section_screen("dashboard", "DashboardScreen"),
         "actions": section_screen("actions", "ActionsScreen"),
@@ -143,6 +196,10 @@ class IptApp(App[None]):
         self.settings: Settings = load_settings(settings_path)
         self.repo: Repository | None = None
         self.plan_id: str | None = None
+        self.heading: PlanHeading | None = None
+        """The opening plan's heading from a first look at the store, while it is validated."""
+        self._pending_section: str | None = None
+        """A section asked for (by its key) while the store was still being read."""
         self.data_version = 0
         """Goes up on every change to the plan; sections compare it with what they show."""
         self._summary: tuple[int, PlanSummary] | None = None
@@ -158,16 +215,32 @@ class IptApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
-        self.open_store()
+        look = first_look(self.store_path, self.requested_plan_id) if self.store_path else None
+        if look is None:
+            self.open_store(None)
+        else:
+            # Draw the plan's heading now; the models are built and the plan validated once
+            # that frame is on screen (started sooner, they would hold the interpreter for
+            # half the time the frame takes to draw).
+            self.heading = look.heading
+            self.switch_mode("dashboard")
+            self.call_after_refresh(self.open_store, look.storage)
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
 
-    @work(thread=True, exclusive=True, group="store", description="open the store")
-    def open_store(self) -> None:
-        """Read and validate the whole store off the UI thread (large stores take a while)."""
-        try:
+    @work(exclusive=True, group="store", description="open the store")
+    async def open_store(self, storage: AtomicJSONStorage | None) -> None:
+        """Read and validate the whole store off the UI thread (large stores take a while).
+        ``storage``: the file as the first look parsed it, so it is not parsed again."""
+
+        def read() -> Repository:
+            from store.repository import Repository
+
             with kept_out_of_gc(starting=True):
-                repo = Repository(self.store_path)
+                return Repository(self.store_path, storage=storage)
+
+        try:
+            repo = await in_daemon_thread(read)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
@@ -201,12 +274,19 @@ class IptApp(App[None]):
             self.notify(message.error, title="Store problem", severity="error", markup=False, timeout=10)
 
     def _show_start_error(self, error: str) -> None:
+        if self.heading is not None:  # the first look showed a plan the store then failed to give
+            self.heading = None
+            self._pending_section = None
+            self.push_screen(StartScreen(self.store_path, error=error))
+            return
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.show_error(error)
 
     def offer_samples(self) -> None:
         """An empty store: offer the bundled sample plans."""
+        from tui.screens.samples import SamplesScreen, available_samples
+
         samples = available_samples()
         if not samples:
             self._show_start_error("The store has no plans and no sample plans are bundled.")
@@ -248,6 +328,8 @@ class IptApp(App[None]):
     def summary(self) -> PlanSummary:
         """Every roll-up of the plan, computed once per change (here, if no worker has yet)."""
         if self._summary is None or self._summary[0] != self.data_version:
+            from store.rollups import plan_summary
+
             self._summary = (self.data_version, plan_summary(self.plan, self.as_of))
         return self._summary[1]
 
@@ -280,6 +362,8 @@ class IptApp(App[None]):
 
     @work(thread=True, exclusive=True, group="summary", description="work out the roll-ups")
     def compute_summary(self, version: int, plan: Plan) -> None:
+        from store.rollups import plan_summary
+
         with collector_paused():  # not frozen: a summary is small (~8,000 objects at 10,000 actions)
             summary = plan_summary(plan, self.as_of)
             if self.repo is not None:
@@ -297,8 +381,12 @@ class IptApp(App[None]):
 
     def open_plan(self, plan_id: str) -> None:
         self.plan_id = plan_id
+        self.heading = None
         self.data_changed()
-        if self.current_mode not in self.MODES:
+        pending, self._pending_section = self._pending_section, None
+        if pending is not None and pending != self.current_mode:
+            self.switch_mode(pending)
+        elif self.current_mode not in self.MODES:
             self.switch_mode("dashboard")
 
     def data_changed(self, actions: Iterable[str] | None = None) -> None:
@@ -373,8 +461,12 @@ class IptApp(App[None]):
     # Navigation --------------------------------------------------------------------------
 
     def action_section(self, name: str) -> None:
-        if self.has_plan and name in self.MODES:
+        if name not in self.MODES:
+            return
+        if self.has_plan:
             self.switch_mode(name)
+        elif self.heading is not None:  # still reading the store: go there once it is read
+            self._pending_section = name
 
     async def show_actions(self, filter_text: str = "") -> None:
         """Open the actions section with a filter, e.g. ``rec:7``."""

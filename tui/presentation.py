@@ -8,12 +8,15 @@ in :class:`rich.text.Text`, never parsed as markup.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from store.models import Rag
 from store.money import format_pounds, format_thousands
-from store.rollups import MonitoringReport
+from store.vocabulary import Rag
+
+if TYPE_CHECKING:
+    from store.rollups import MonitoringReport
 
 RAG_SYMBOL = {Rag.RED: "✖", Rag.AMBER: "▲", Rag.GREEN: "●", Rag.BLUE: "✔"}
 RAG_STYLE = {Rag.RED: "bold red", Rag.AMBER: "bold yellow", Rag.GREEN: "bold green", Rag.BLUE: "bold blue"}

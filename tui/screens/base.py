@@ -14,6 +14,7 @@ from tui.presentation import literal
 from tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
+    from store.first_look import PlanHeading
     from tui.app import IptApp
 
 SECTIONS = {
@@ -36,11 +37,16 @@ def section_bar_text(app: IptApp, current: str) -> Text:
     for number, (name, title) in enumerate(SECTIONS.items(), 1):
         style = "reverse bold" if name == current else ""
         text.append(f" {number} {title} ", style=style)
-    if app.has_plan:
+    name = app.plan.name if app.has_plan else (app.heading.name if app.heading else "")
+    if name:
         text.append("  ")
-        text.append_text(literal(app.plan.name, "bold"))
+        text.append_text(literal(name, "bold"))
         text.append(f"  as of {app.as_of:%d %b %Y}", style="dim")
     return text
+
+
+WORKING = "Working out the roll-ups …"
+READING = "Reading the plan …"
 
 
 class SectionBar(Static):
@@ -70,7 +76,7 @@ class SectionScreen(IptScreen):
 
     def compose(self) -> ComposeResult:
         yield SectionBar(id="section-bar")
-        yield Static(Text("Working out the roll-ups …", style="italic"), id="working")
+        yield Static(Text(WORKING, style="italic"), id="working")
         yield from self.compose_body()
         yield Footer()
 
@@ -87,15 +93,27 @@ class SectionScreen(IptScreen):
 
     def refresh_data(self) -> None:
         """Redraw from the repository, if a plan is open and the screen is mounted."""
-        if not self.ipt.has_plan or not self._ready:
+        if not self._ready:
+            return
+        heading = self.ipt.heading
+        if not self.ipt.has_plan:
+            if heading is not None:  # the store is still being read: say so under the heading
+                self.query_one(SectionBar).update(section_bar_text(self.ipt, self.SECTION))
+                self.query_one("#working", Static).update(Text(READING, style="italic"))
+                self.show_heading(heading)
             return
         self.query_one(SectionBar).update(section_bar_text(self.ipt, self.SECTION))
         waiting = self.NEEDS_SUMMARY and self.ipt.summary_if_ready() is None
-        self.query_one("#working").display = waiting
+        working = self.query_one("#working", Static)
+        working.display = waiting
         if waiting:
+            working.update(Text(WORKING, style="italic"))
             return
         self.shown_version = self.ipt.data_version
         self.show()
+
+    def show_heading(self, heading: PlanHeading) -> None:
+        """Draw what can be drawn from the plan's heading alone, before the plan is read."""
 
     def show(self) -> None:
         """Draw the section from ``self.ipt.plan`` / ``self.ipt.summary``."""

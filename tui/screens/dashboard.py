@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -13,9 +13,9 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from store.models import Plan, Rag
+from store.first_look import PlanHeading
 from store.money import ZERO
-from store.rollups import ActionDeadline, KpiStatus, PlanSummary
+from store.vocabulary import Rag
 from tui.presentation import (
     DIRECTION_SYMBOL,
     RAG_STYLE,
@@ -28,36 +28,36 @@ from tui.presentation import (
 )
 from tui.screens.base import SectionScreen
 
+if TYPE_CHECKING:
+    from store.rollups import ActionDeadline, KpiStatus, PlanSummary
+
 LIST_LIMIT = 6
 """Deadline lists show this many actions, then "… and N more"."""
 
 
-def heading(plan: Plan) -> Text:
+def heading_text(heading: PlanHeading) -> Text:
     text = Text()
-    text.append_text(literal(plan.name, "bold"))
+    text.append_text(literal(heading.name, "bold"))
     text.append(" — ")
-    text.append_text(literal(plan.authority))
-    if plan.inspection:
-        inspection = plan.inspection
+    text.append_text(literal(heading.authority))
+    if heading.has_inspection:
         text.append("\n")
-        text.append_text(literal(inspection.framework, "bold"))
-        if inspection.published_on:
-            text.append(f" published {inspection.published_on:%d %b %Y}")
-        for judgement in inspection.judgements:
+        text.append_text(literal(heading.framework, "bold"))
+        if heading.published_on:
+            text.append(f" published {heading.published_on:%d %b %Y}")
+        for criterion, judgement in heading.judgements:
             text.append("\n  ")
-            text.append_text(literal(judgement.criterion))
+            text.append_text(literal(criterion))
             text.append(": ")
-            style = "bold red" if judgement.judgement.value == "Inadequate" else ""
-            text.append(judgement.judgement.value, style=style)
-    if plan.governance:
-        governance = plan.governance
+            text.append_text(literal(judgement, "bold red" if judgement == "Inadequate" else ""))
+    if heading.board:
         text.append("\n")
-        text.append_text(literal(governance.board))
+        text.append_text(literal(heading.board))
         text.append(", ")
-        text.append_text(literal(governance.cadence))
-        if governance.chair:
+        text.append_text(literal(heading.cadence))
+        if heading.chair:
             text.append(", chair ")
-            text.append_text(literal(governance.chair))
+            text.append_text(literal(heading.chair))
     return text
 
 
@@ -184,9 +184,12 @@ class DashboardScreen(SectionScreen):
             yield Static(Text("Scorecard", style="bold"), id="dash-kpi-title")
             yield Grid(id="dash-kpis")
 
+    def show_heading(self, heading: PlanHeading) -> None:
+        self.query_one("#dash-heading", Static).update(heading_text(heading))
+
     def show(self) -> None:
         plan, summary = self.ipt.plan, self.ipt.summary
-        self.query_one("#dash-heading", Static).update(heading(plan))
+        self.show_heading(PlanHeading.of(plan))
         self.query_one("#dash-overall", Static).update(overall(summary))
         self.query_one("#dash-overdue", Static).update(
             Group(deadline_list("Overdue", summary.overdue, overdue=True))

@@ -16,14 +16,16 @@ from tui.widgets.footer import Footer
 class StartScreen(Screen[None]):
     """ "Opening the store…", or why it could not be opened."""
 
-    def __init__(self, store_path: Path | None) -> None:
+    def __init__(self, store_path: Path | None, *, error: str | None = None) -> None:
         super().__init__()
         self.store_path = store_path
+        self.error = error
 
     def compose(self) -> ComposeResult:
         where = str(self.store_path) if self.store_path else "a store in memory"
+        message = Text(self.error, style="bold red") if self.error else Text(f"Opening {where} …")
         with Middle(), Center():
-            yield Static(Text(f"Opening {where} …"), id="start-message")
+            yield Static(message, id="start-message")
         yield Footer()
 
     def show_error(self, error: str) -> None:
