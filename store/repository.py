@@ -67,6 +67,9 @@ from store.storage import (
     remove_stray_temp_files,
     write_atomically,
 )
+from store.storage import (
+    default_store_path as default_store_path,
+)
 from store.validation import describe_errors
 
 if TYPE_CHECKING:
@@ -105,16 +108,6 @@ APPEND_ONLY_FIELDS = {"updates", "due_history", "readings"}
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def default_store_path() -> Path:
-    """``$IPT_DB`` if set, else ``plans.json`` in the user's data folder."""
-    override = os.environ.get("IPT_DB")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("ipt", appauthor=False)) / "plans.json"
 
 
 @dataclass

@@ -31,6 +31,16 @@ Data = dict[str, dict[str, Any]]
 TEMP_MARKER = ".tmp-"
 
 
+def default_store_path() -> Path:
+    """``$IPT_DB`` if set, else ``plans.json`` in the user's data folder."""
+    override = os.environ.get("IPT_DB")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ipt", appauthor=False)) / "plans.json"
+
+
 def temp_prefix(path: Path) -> str:
     """Name prefix of the temporary files a save of ``path`` creates beside it."""
     return f".{path.name}{TEMP_MARKER}"

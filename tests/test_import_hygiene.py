@@ -34,3 +34,24 @@ def test_store_modules_do_not_pull_in_textual_or_tui() -> None:
 
 def test_the_store_modules_were_found() -> None:
     assert {"store.repository", "store.models", "store.storage"} <= set(STORE_MODULES)
+
+
+FIRST_FRAME_MODULES = ["tui.cli", "tui.app", "tui.screens.dashboard", "tui.screens.start"]
+"""What `ipt` imports before the dashboard's first frame (the rest is imported after it)."""
+HEAVY = ("pydantic", "store.models", "store.repository", "store.rollups", "filelock", "tui.commands")
+
+
+def test_the_first_frame_needs_neither_pydantic_nor_the_repository() -> None:
+    """Building the pydantic models costs ~0.2 s: the first frame is drawn before they are."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {FIRST_FRAME_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"heavy = {HEAVY!r}\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(heavy))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "", f"imported before the first frame: {result.stdout.strip()}"

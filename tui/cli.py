@@ -14,8 +14,6 @@ import orjson
 from rich.console import Console
 
 from store.errors import StoreError
-from store.repository import Repository
-from tui.cli_board import cmd_compare, cmd_export, cmd_snapshot, cmd_snapshots
 from tui.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,6 +25,9 @@ from tui.cli_common import (
     store_path,
     version_text,
 )
+
+# Only what every command needs is imported above: `ipt` with no command opens the tracker,
+# whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,6 +235,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     from store.plan_files import PlanFileError, looks_like_plan_file, read_plan_file
+    from store.repository import Repository
 
     path: Path = args.file
     if looks_like_plan_file(path):
@@ -374,7 +376,7 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
 def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
     from datetime import datetime
 
-    from store.repository import restore_backup
+    from store.repository import Repository, restore_backup
 
     path = store_path(args)
     kept = restore_backup(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"))
@@ -399,7 +401,22 @@ def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
     return list_reviews(console, repo.plan(plan_id_of(args, repo)).reviews)
 
 
-COMMANDS: dict[str | None, Callable[[argparse.Namespace, Console], int]] = {
+Command = Callable[[argparse.Namespace, Console], int]
+
+
+def board_command(name: str) -> Command:
+    """A command from :mod:`tui.cli_board`, imported only when it is the one run."""
+
+    def run(args: argparse.Namespace, console: Console) -> int:
+        from tui import cli_board
+
+        command: Command = getattr(cli_board, name)
+        return command(args, console)
+
+    return run
+
+
+COMMANDS: dict[str | None, Command] = {
     "review": cmd_review,
     "restore-backup": cmd_restore_backup,
     "reviews": cmd_reviews,
@@ -413,10 +430,10 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace, Console], int]] = {
     "summary": cmd_summary,
     "show": cmd_show,
     "update": cmd_update,
-    "snapshot": cmd_snapshot,
-    "snapshots": cmd_snapshots,
-    "compare": cmd_compare,
-    "export": cmd_export,
+    "snapshot": board_command("cmd_snapshot"),
+    "snapshots": board_command("cmd_snapshots"),
+    "compare": board_command("cmd_compare"),
+    "export": board_command("cmd_export"),
 }
 
 

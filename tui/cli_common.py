@@ -6,8 +6,12 @@ import argparse
 import getpass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from store.repository import Repository, default_store_path
+from store.storage import default_store_path
+
+if TYPE_CHECKING:
+    from store.repository import Repository
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,6 +53,8 @@ def store_path(args: argparse.Namespace) -> Path:
 
 
 def open_store(args: argparse.Namespace) -> Repository:
+    from store.repository import Repository
+
     return Repository(store_path(args))
 
 
