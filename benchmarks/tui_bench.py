@@ -3,15 +3,18 @@
 Two figures, each with its target:
 
 * **Time to first interactive frame**, whole process: a fresh interpreter imports the app,
-  opens the store and exits as soon as the first frame of the dashboard (or of its
-  "working out the roll-ups" placeholder while the summary is worked out in a thread) has
-  been drawn and keys are being read. Headless (``App.run(headless=True)``), so the figure is
-  Python and Textual, not the terminal. Measured for (a) a bare Textual app with a header, a
-  20-row DataTable and a footer (the floor), (b) ipt on the Oldham sample and (c) ipt on a
-  10,000-action store, with the ratios b/a (target <= 1.25) and c/a (target <= 2). Also
-  (d), the bare app that imports ``store.models`` and nothing else of ipt: d/a is what
-  building the pydantic models costs every ipt process before it can read a plan. The four
-  take turns, in an order rotated every round, so the machine's drift spreads over all.
+  opens the store and exits as soon as the first frame of the dashboard has been drawn and
+  keys are being read. That frame has the plan's heading, from a first look at the store
+  without pydantic, over "Reading the plan …" while the models are built and the store
+  validated in a thread (see :mod:`store.first_look`). Headless (``App.run(headless=True)``),
+  so the figure is Python and Textual, not the terminal. Measured for (a) a bare Textual app
+  with a header, a 20-row DataTable and a footer (the floor), (b) ipt on the Oldham sample
+  and (c) ipt on a 10,000-action store, with the ratios b/a (target <= 1.25) and c/a (target
+  <= 2). Also (d), the bare app that imports ``store.models`` and nothing else of ipt: d/a is
+  what building the pydantic models costs any process that reads a plan; and, with no
+  target, (e) and (f): b and c timed until the dashboard's figures are drawn (the plan read,
+  validated and rolled up). All take turns, in an order rotated every round, so the
+  machine's drift spreads over all.
 * **Keystroke to next frame** moving down the actions table at 10,000 actions, inside
   ``run_test``, 100 presses; targets median <= 20 ms and p90 <= 33 ms. The key goes to the
   driver's queue as a real key would and the clock stops at the first frame the compositor
@@ -47,10 +50,18 @@ KEY_P90_TARGET_MS = 33.0
 
 _CHILD = r"""
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 kind, store, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
+drawn_at = []
+
+
+def leave(app) -> None:
+    # The frame is on screen: stop the clock (CLOCK_MONOTONIC, shared with the parent), leave.
+    drawn_at.append(time.perf_counter())
+    app.exit()
 
 if kind in ("bare", "models"):
     from textual.app import App
@@ -67,7 +78,7 @@ if kind in ("bare", "models"):
             table.add_columns("Ref", "Title", "Owner", "Due", "Status", "RAG")
             for n in range(20):
                 table.add_row(f"WF-{n:02d}", f"Action {n}", "Service manager", "02/12/19", "In progress", "G")
-            self.call_after_refresh(self.exit)
+            self.call_after_refresh(leave, self)
 
     if kind == "models":
         import store.models  # the pydantic models every ipt process builds before it reads a plan
@@ -78,26 +89,35 @@ else:
     from tui.screens.dashboard import DashboardScreen
 
     class Probe(IptApp):
-        # The tracker, leaving as soon as the dashboard's first frame is drawn.
+        # The tracker, leaving as soon as the dashboard's first frame is drawn ("ipt") or
+        # as soon as the dashboard's figures are drawn ("figures").
 
         CSS_PATH = str(Path(sys.modules[IptApp.__module__].__file__).with_name("app.tcss"))
         reached = False
 
         def on_mount(self) -> None:
-            super().on_mount()
+            # Textual calls IptApp.on_mount itself, before this: calling it again here would
+            # open the store twice.
             self.probe = self.set_interval(0.002, self.check)
 
+        def drawn(self, screen) -> bool:
+            if kind == "ipt":
+                return True
+            return self.has_plan and screen.shown_version == self.data_version
+
         def check(self) -> None:
-            if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
+            screen = self.screen
+            if isinstance(screen, DashboardScreen) and screen.is_mounted and self.drawn(screen):
                 self.probe.stop()
                 self.reached = True
-                self.call_after_refresh(self.exit)
+                self.call_after_refresh(leave, self)
 
     app = Probe(Path(store), as_of=date.fromisoformat(as_of), by="bench", poll_seconds=0,
                 settings_path=Path(store).with_name("settings.json"))
     app.run(headless=True, size=(120, 40))
     if not app.reached:
         raise SystemExit("the dashboard was never drawn")
+print("drawn at", drawn_at[0])
 """
 
 
@@ -108,16 +128,24 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def start_up_once(kind: str, store: Path | None, as_of: date) -> float:
-    """Wall-clock seconds for one fresh process to reach the first interactive frame."""
+    """Wall-clock seconds from starting a fresh process to its first interactive frame.
+
+    The clock stops at the frame, not when the process has gone: the time a process takes
+    to leave is no part of how soon its user can start work (and the tracker's leaves behind
+    the thread still reading the store)."""
     began = time.perf_counter()
-    subprocess.run(
+    child = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(store or ""), as_of.isoformat()],
         cwd=ROOT,
         check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
-    return time.perf_counter() - began
+    said = child.stdout.strip().splitlines()
+    if not said or not said[-1].startswith("drawn at "):
+        raise RuntimeError(f"the {kind} start-up said {child.stdout!r}")
+    return float(said[-1].removeprefix("drawn at ")) - began
 
 
 StartUp = tuple[str, Path | None, date]
@@ -227,6 +255,8 @@ def tui_figures(
                 "models": ("models", None, OLDHAM_AS_OF),
                 "oldham": ("ipt", oldham, OLDHAM_AS_OF),
                 "stress": ("ipt", stress, STRESS_AS_OF),
+                "oldham figures": ("figures", oldham, OLDHAM_AS_OF),
+                "stress figures": ("figures", stress, STRESS_AS_OF),
             },
             runs,
         )
@@ -238,6 +268,8 @@ def tui_figures(
         _figure("start-up: bare app + ipt's models", models),
         _figure("start-up: ipt, Oldham sample", on_oldham),
         _figure(f"start-up: ipt, {actions:,} actions", on_stress),
+        _figure("figures drawn: ipt, Oldham sample", timed["oldham figures"]),
+        _figure(f"figures drawn: ipt, {actions:,} actions", timed["stress figures"]),
     ]
     floor = statistics.median(bare)
     figures.append(
@@ -254,9 +286,11 @@ def tui_figures(
     for label, key, seconds in (
         ("Oldham", "oldham", on_oldham),
         (f"{actions:,} actions", "stress", on_stress),
+        ("Oldham figures", "oldham figures", timed["oldham figures"]),
+        (f"{actions:,} figures", "stress figures", timed["stress figures"]),
     ):
         ratio = statistics.median(seconds) / floor
-        limit = STARTUP_TARGETS[key]
+        limit = STARTUP_TARGETS.get(key)
         figures.append(
             {
                 "figure": f"start-up ratio: {label} / bare",
@@ -264,8 +298,8 @@ def tui_figures(
                 "median": ratio,
                 "p90": None,
                 "runs": runs,
-                "target": f"<= {limit}",
-                "met": ratio <= limit,
+                "target": f"<= {limit}" if limit else "(no target: the whole plan on screen)",
+                "met": None if limit is None else ratio <= limit,
             }
         )
     key_figure = _figure(

@@ -64,17 +64,23 @@ class PlanHeading:
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> PlanHeading | None:
-        """The heading of a plan as stored, or None if the document is not as ipt writes it."""
+        """The heading of a plan as stored, or None if a field it shows is missing or of the
+        wrong type. Only a preview: the repository validates everything else (a judgement off
+        the scale, say) and says what is wrong, after the heading has been shown."""
+        inspection = document.get("inspection")
+        governance = document.get("governance")
+        inspection = {} if inspection is None else inspection
+        governance = {} if governance is None else governance
+        if not isinstance(inspection, dict) or not isinstance(governance, dict):
+            return None
         try:
-            inspection = document.get("inspection") or {}
-            governance = document.get("governance") or {}
             published = inspection.get("published_on")
             heading = cls(
                 plan_id=document["id"],
                 name=document["name"],
                 authority=document["authority"],
                 framework=inspection.get("framework", ""),
-                published_on=date.fromisoformat(published) if published else None,
+                published_on=None if published is None else date.fromisoformat(published),
                 judgements=tuple(
                     (judgement["criterion"], judgement["judgement"])
                     for judgement in inspection.get("judgements", [])
@@ -88,7 +94,9 @@ class PlanHeading:
         texts = [heading.plan_id, heading.name, heading.authority, heading.framework]
         texts += [heading.board, heading.cadence, heading.chair]
         texts += [text for pair in heading.judgements for text in pair]
-        return heading if all(isinstance(text, str) for text in texts) else None
+        if not all(isinstance(text, str) for text in texts) or not (heading.name and heading.authority):
+            return None
+        return heading
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,9 @@ def first_look(path: Path, plan_id: str | None = None) -> FirstLook | None:
     except (StoreError, OSError):
         return None
     meta = data.get("meta", {}).get("1")
-    if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
+    if not isinstance(meta, dict) or type(meta.get("schema_version")) is not int:
+        return None
+    if meta["schema_version"] != SCHEMA_VERSION:
         return None
     documents = [doc for doc in data.get("plans", {}).values() if isinstance(doc.get("id"), str)]
     if plan_id is not None:

@@ -13,9 +13,13 @@ def test_tui_figures_on_a_tiny_store() -> None:
         "start-up: bare app + ipt's models",
         "start-up: ipt, Oldham sample",
         "start-up: ipt, 200 actions",
+        "figures drawn: ipt, Oldham sample",
+        "figures drawn: ipt, 200 actions",
         "start-up ratio: bare + models / bare",
         "start-up ratio: Oldham / bare",
         "start-up ratio: 200 actions / bare",
+        "start-up ratio: Oldham figures / bare",
+        "start-up ratio: 200 figures / bare",
         "down key to next frame, 200 actions",
     ]
     for row in figures:

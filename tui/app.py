@@ -164,10 +164,14 @@ class IptApp(App[None]):
     class StoreLoaded(Message):
         """The store has been read (or re-read) in a worker."""
 
-        def __init__(self, repo: Repository, *, reloaded: bool = False) -> None:
+        def __init__(
+            self, repo: Repository, *, reloaded: bool = False, summary: tuple[str, PlanSummary] | None = None
+        ) -> None:
             super().__init__()
             self.repo = repo
             self.reloaded = reloaded
+            self.summary = summary
+            """(plan id, its roll-ups) when the reading thread worked them out too."""
 
     class StoreFailed(Message):
         """Opening, reloading or adding to the store failed; ``error`` says why."""
@@ -215,7 +219,10 @@ class IptApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
-        look = first_look(self.store_path, self.requested_plan_id) if self.store_path else None
+        look = None
+        if self.store_path is not None:
+            with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
+                look = first_look(self.store_path, self.requested_plan_id)
         if look is None:
             self.open_store(None)
         else:
@@ -233,18 +240,28 @@ class IptApp(App[None]):
         """Read and validate the whole store off the UI thread (large stores take a while).
         ``storage``: the file as the first look parsed it, so it is not parsed again."""
 
-        def read() -> Repository:
+        def read() -> tuple[Repository, tuple[str, PlanSummary] | None]:
             from store.repository import Repository
+            from store.rollups import plan_summary
 
             with kept_out_of_gc(starting=True):
-                return Repository(self.store_path, storage=storage)
+                repo = Repository(self.store_path, storage=storage)
+            plan_id = self.requested_plan_id or repo.default_plan_id()
+            if plan_id is None or plan_id not in repo.plan_ids():
+                return repo, None
+            # The roll-ups too, while off the UI thread: the dashboard then goes from the
+            # heading straight to its figures, with no frame and no thread in between.
+            with collector_paused():
+                summary = plan_summary(repo.plan(plan_id), self.as_of)
+                warm_sort_keys(repo)
+            return repo, (plan_id, summary)
 
         try:
-            repo = await in_daemon_thread(read)
+            repo, summary = await in_daemon_thread(read)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
-        self.post_message(self.StoreLoaded(repo))
+        self.post_message(self.StoreLoaded(repo, summary=summary))
 
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
@@ -264,7 +281,8 @@ class IptApp(App[None]):
         if plan_id is None:
             self.offer_samples()
             return
-        self.open_plan(plan_id)
+        worked_out = message.summary
+        self.open_plan(plan_id, summary=worked_out[1] if worked_out and worked_out[0] == plan_id else None)
 
     @on(StoreFailed)
     def _store_failed(self, message: StoreFailed) -> None:
@@ -379,9 +397,12 @@ class IptApp(App[None]):
             if isinstance(screen, SectionScreen) and screen.is_current and screen.NEEDS_SUMMARY:
                 screen.refresh_data()
 
-    def open_plan(self, plan_id: str) -> None:
+    def open_plan(self, plan_id: str, *, summary: PlanSummary | None = None) -> None:
+        """Show ``plan_id``; ``summary``: its roll-ups, if already worked out for it."""
         self.plan_id = plan_id
         self.heading = None
+        if summary is not None:  # for the data version data_changed() is about to start
+            self._summary = (self.data_version + 1, summary)
         self.data_changed()
         pending, self._pending_section = self._pending_section, None
         if pending is not None and pending != self.current_mode:
