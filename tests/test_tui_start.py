@@ -69,6 +69,7 @@ async def test_heading_is_drawn_before_the_store_is_read(store: Path, gate: thre
         assert not app.has_plan, "the gate is shut, so the plan cannot have been read"
         assert f"Plan {MARKUP}" in shown(screen, "#dash-heading"), "user text shown literally"
         assert "Reading the plan" in shown(screen, "#working")
+        assert shown(screen, "#dash-overall") == "", "no empty panels while the plan is read"
         assert f"Plan {MARKUP}" in shown(screen, "#section-bar")
         await pilot.press("2")  # asked for while reading: remembered
         await pilot.pause(0.05)
@@ -150,3 +151,33 @@ async def test_in_daemon_thread_returns_and_raises_what_the_function_does() -> N
 
     with pytest.raises(LookupError, match="the store said no"):
         await in_daemon_thread(broken)
+
+
+async def test_palette_help_and_theme_work_while_the_store_is_read(store: Path, gate: threading.Event) -> None:
+    from textual.command import CommandPalette
+
+    from tui.screens.help import HelpScreen
+
+    app = app_on(store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.05)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"action")
+        await pilot.pause(0.1)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        before = app.theme
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme != before
+        assert not app.has_plan, "all of this happened before the plan was read"
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen) and app.has_plan

@@ -100,7 +100,7 @@ class SectionScreen(IptScreen):
             if heading is not None:  # the store is still being read: say so under the heading
                 self.query_one(SectionBar).update(section_bar_text(self.ipt, self.SECTION))
                 self.query_one("#working", Static).update(Text(READING, style="italic"))
-                self.show_heading(heading)
+                self.show_reading(heading)
             return
         self.query_one(SectionBar).update(section_bar_text(self.ipt, self.SECTION))
         waiting = self.NEEDS_SUMMARY and self.ipt.summary_if_ready() is None
@@ -112,8 +112,8 @@ class SectionScreen(IptScreen):
         self.shown_version = self.ipt.data_version
         self.show()
 
-    def show_heading(self, heading: PlanHeading) -> None:
-        """Draw what can be drawn from the plan's heading alone, before the plan is read."""
+    def show_reading(self, heading: PlanHeading) -> None:
+        """Draw what can be drawn from the plan's heading alone, while the plan is read."""
 
     def show(self) -> None:
         """Draw the section from ``self.ipt.plan`` / ``self.ipt.summary``."""

@@ -184,12 +184,19 @@ class DashboardScreen(SectionScreen):
             yield Static(Text("Scorecard", style="bold"), id="dash-kpi-title")
             yield Grid(id="dash-kpis")
 
-    def show_heading(self, heading: PlanHeading) -> None:
+    def show_reading(self, heading: PlanHeading) -> None:
         self.query_one("#dash-heading", Static).update(heading_text(heading))
+        self._show_figures(False)  # rather than empty panels
+
+    def _show_figures(self, shown: bool) -> None:
+        for widget in self.query_one("#dashboard").children:
+            if widget.id != "dash-heading":
+                widget.display = shown
 
     def show(self) -> None:
         plan, summary = self.ipt.plan, self.ipt.summary
-        self.show_heading(PlanHeading.of(plan))
+        self.query_one("#dash-heading", Static).update(heading_text(PlanHeading.of(plan)))
+        self._show_figures(True)
         self.query_one("#dash-overall", Static).update(overall(summary))
         self.query_one("#dash-overdue", Static).update(
             Group(deadline_list("Overdue", summary.overdue, overdue=True))
