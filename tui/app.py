@@ -4,7 +4,12 @@ The app owns the state every screen shares: the repository, the chosen plan, the
 plan is assessed against, who is editing, and a ``data_version`` that goes up whenever the
 plan changes (a save here, or another process's save picked up by polling). Sections
 redraw from the repository when they are shown and their version is stale. Loading and
-reloading the store runs in thread workers that post messages; only handlers touch state.
+reloading the store runs in threads that post messages; only handlers touch state.
+
+Opening: the first frame is the dashboard with the plan's heading, taken from a first look at
+the store file (:mod:`store.first_look`, no pydantic). The models are built, the store
+validated and the roll-ups worked out in a daemon thread after that frame is drawn; then the
+dashboard draws its figures.
 """
 
 from __future__ import annotations
@@ -226,9 +231,9 @@ class IptApp(App[None]):
         if look is None:
             self.open_store(None)
         else:
-            # Draw the plan's heading now; the models are built and the plan validated once
-            # that frame is on screen (started sooner, they would hold the interpreter for
-            # half the time the frame takes to draw).
+            # Draw the plan's heading now; build the models and validate the plan once that
+            # frame is on screen, so the frame's time is its own (the reading thread and the
+            # UI share one interpreter).
             self.heading = look.heading
             self.switch_mode("dashboard")
             self.call_after_refresh(self.open_store, look.storage)
