@@ -153,7 +153,9 @@ async def test_in_daemon_thread_returns_and_raises_what_the_function_does() -> N
         await in_daemon_thread(broken)
 
 
-async def test_palette_help_and_theme_work_while_the_store_is_read(store: Path, gate: threading.Event) -> None:
+async def test_palette_help_and_theme_work_while_the_store_is_read(
+    store: Path, gate: threading.Event
+) -> None:
     from textual.command import CommandPalette
 
     from tui.screens.help import HelpScreen
@@ -181,3 +183,30 @@ async def test_palette_help_and_theme_work_while_the_store_is_read(store: Path, 
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen) and app.has_plan
+
+
+def test_heading_text_leaves_out_what_the_plan_does_not_say() -> None:
+    from store.first_look import PlanHeading
+    from tui.screens.dashboard import heading_text
+
+    bare = PlanHeading(
+        plan_id="p", name="Plan", authority="Council", board="Improvement Board", chair="Leader"
+    )
+    assert heading_text(bare).plain == "Plan — Council\nImprovement Board, chair Leader"
+    full = PlanHeading(
+        plan_id="p",
+        name="Plan",
+        authority="Council",
+        framework="ILACS",
+        published_on=date(2019, 3, 14),
+        judgements=(("Overall effectiveness", "Inadequate"),),
+        board="Improvement Board",
+        cadence="monthly",
+    )
+    text = heading_text(full)
+    assert text.plain == (
+        "Plan — Council\nILACS published 14 Mar 2019\n  Overall effectiveness: Inadequate\n"
+        "Improvement Board, monthly"
+    )
+    inadequate = text.plain.index("Inadequate")
+    assert any(span.style == "bold red" and span.start <= inadequate < span.end for span in text.spans)

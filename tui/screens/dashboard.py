@@ -53,8 +53,9 @@ def heading_text(heading: PlanHeading) -> Text:
     if heading.board:
         text.append("\n")
         text.append_text(literal(heading.board))
-        text.append(", ")
-        text.append_text(literal(heading.cadence))
+        if heading.cadence:
+            text.append(", ")
+            text.append_text(literal(heading.cadence))
         if heading.chair:
             text.append(", chair ")
             text.append_text(literal(heading.chair))
