@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -438,6 +439,48 @@ async def test_add_spend_and_reading(store: Path) -> None:
     plan = Repository(store).plan("test-plan")
     assert str(plan.spend[-1].amount) == "1200.50"
     assert plan.kpis[0].readings[-1].on == AS_OF and str(plan.kpis[0].readings[-1].value) == "28"
+
+
+async def test_add_allocation_refuses_bad_values_beside_their_fields_then_saves(store: Path) -> None:
+    before = Repository(store).plan("test-plan").allocations
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4", "a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordFormScreen)
+        form.query_one("#field-financial_year", Input).value = "2019/21"
+        form.query_one("#field-amount", Input).value = "lots"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "2019/21" in str(form.query_one("#problem-financial_year", Static).render())
+        assert "not an amount" in str(form.query_one("#problem-amount", Static).render())
+        form.query_one("#field-financial_year", Input).value = "2019/20"
+        form.query_one("#field-amount", Input).value = "-50000"
+        form.query_one("#field-approved_on", Input).value = "31/02/2020"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not a date" in str(form.query_one("#problem-approved_on", Static).render())
+        assert Repository(store).plan("test-plan").allocations == before, "nothing saved yet"
+        form.query_one("#field-approved_on", Input).value = "03/10/2019"
+        form.query_one("#field-purpose", Input).value = MARKUP
+        form.query_one("#field-category", Select).value = "budget_reduction"
+        form.query_one("#field-theme", Select).value = "QP"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FundingScreen)
+    repo = Repository(store)
+    added = repo.plan("test-plan").allocations[-1]
+    assert len(repo.plan("test-plan").allocations) == len(before) + 1
+    assert (added.amount, added.approved_on, added.theme, added.purpose) == (
+        Decimal("-50000.00"),
+        date(2019, 10, 3),
+        "QP",
+        MARKUP,
+    )
+    assert added.category.value == "budget_reduction" and added.financial_year == "2019/20"
+    assert any(entry.entity == "allocation" and entry.key == added.id for entry in repo.audit("test-plan"))
 
 
 async def test_markup_in_user_text_is_shown_literally(tmp_path: Path) -> None:

@@ -18,10 +18,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Select, Static
 
 from store.errors import StoreError
-from store.models import SpendEntry, SpendKind
+from store.models import Allocation, FundingCategory, FundingKind, FundingSource, SpendEntry, SpendKind
 from store.money import ZERO, financial_year_of
 from store.rollups import AllocationSpend, PlanSummary, budget_monitoring
 from tui.presentation import literal, monitoring_rows, percent_text, thousands
+from tui.screens.action_form import parse_day
 from tui.screens.base import SectionScreen
 from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
 
@@ -33,8 +34,13 @@ def _table(title: str) -> Table:
 
 
 def breakdown(summary: PlanSummary) -> Table:
-    """Allocated and actually spent, by year, source, category and revenue/capital."""
+    """Allocated and actually spent, by year, source, category and revenue/capital.
+
+    "spent" is what was spent against the allocations of each row, in whatever year it was
+    spent: unlike :func:`year_chart`, which puts spend in the year it happened."""
     table = _table("Allocations (£000)")
+    table.caption = "spent: against these allocations, in any year"
+    table.caption_justify = "left"
     table.add_column("By", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("allocated", justify="right")
@@ -114,7 +120,7 @@ def year_chart(summary: PlanSummary) -> Text:
     text.append("█", style="cyan")
     text.append(" against spent ", style="bold")
     text.append("█", style="magenta")
-    text.append(" by year (£000)", style="bold")
+    text.append(" in each financial year (£000)", style="bold")
     for year, allocated, actual in pairs:
         for label, value, style in ((year, allocated, "cyan"), ("", actual, "magenta")):
             length = int(abs(value) / largest * BAR_WIDTH)
@@ -143,12 +149,21 @@ def spend_progress(summary: PlanSummary) -> Table:
     return table
 
 
+def next_id(prefix: str, used: set[str], start: int) -> str:
+    """The first free id ``prefix`` + number, counting from ``start`` (S31, A13, …)."""
+    number = start
+    while f"{prefix}{number}" in used:
+        number += 1
+    return f"{prefix}{number}"
+
+
 class FundingScreen(SectionScreen):
-    """Money for the plan; ``s`` records spend against an allocation."""
+    """Money for the plan; ``s`` records spend against an allocation, ``a`` adds an allocation."""
 
     SECTION: ClassVar[str] = "funding"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "add_spend", "Add spend", id="funding.add_spend"),
+        Binding("a", "add_allocation", "Add allocation", id="funding.add_allocation"),
     ]
 
     def __init__(self) -> None:
@@ -224,12 +239,8 @@ class FundingScreen(SectionScreen):
         if not plan.allocations:
             self.notify("The plan has no funding allocations to spend against.", severity="warning")
             return
-        used = {entry.id for entry in plan.spend}
-        number = len(plan.spend) + 1
-        while f"S{number}" in used:
-            number += 1
         fields = [
-            Field("id", "Id", f"S{number}"),
+            Field("id", "Id", next_id("S", {entry.id for entry in plan.spend}, len(plan.spend) + 1)),
             Field(
                 "allocation",
                 "Allocation",
@@ -248,15 +259,56 @@ class FundingScreen(SectionScreen):
         ]
 
         def submit(values: dict[str, str]) -> dict[str, str]:
-            repo, plan_id = self.ipt.repo, self.ipt.plan_id
-            assert repo is not None and plan_id is not None
-            data: dict[str, object] = {**values, "period": values["period"] or None}
-            try:
-                entry = SpendEntry.model_validate(data)
-                repo.save(plan_id, entry, by=self.ipt.by, create=True)
-            except (ValueError, StoreError) as error:
-                return problems_by_field(error, list(values))
-            self.ipt.saved()
-            return {}
+            return self._create(SpendEntry, {**values, "period": values["period"] or None}, list(values))
 
         self.app.push_screen(RecordFormScreen("Add spend", fields, submit))
+
+    def action_add_allocation(self) -> None:
+        """Money newly set aside: a growth bid agreed, a grant, reserves; negative for a cut."""
+        if self.ipt.refuse_if_read_only():
+            return
+        plan = self.ipt.plan
+        fields = [
+            Field(
+                "id",
+                "Id",
+                next_id("A", {a.id for a in plan.allocations}, len(plan.allocations) + 1),
+            ),
+            Field("financial_year", "Financial year", financial_year_of(self.ipt.as_of)),
+            Field("source", "Source", options=[(s.label, s.value) for s in FundingSource]),
+            Field("kind", "Revenue/capital", options=[(k.value.capitalize(), k.value) for k in FundingKind]),
+            Field("category", "Category", options=[(c.label, c.value) for c in FundingCategory]),
+            Field("amount", "Amount £", "", placeholder="e.g. 250000.00; negative for a reduction"),
+            Field("purpose", "Purpose"),
+            Field(
+                "theme",
+                "Theme",
+                options=[("(whole plan)", ""), *((f"{t.key} {t.name}"[:50], t.key) for t in plan.themes)],
+            ),
+            Field("approved_by", "Approved by", placeholder="e.g. Cabinet"),
+            Field("approved_on", "Approved on", placeholder="2019-10-03 or 03/10/2019, optional"),
+        ]
+
+        def submit(values: dict[str, str]) -> dict[str, str]:
+            try:
+                approved_on = parse_day(values["approved_on"])
+            except ValueError as error:
+                return {"approved_on": str(error)}
+            data: dict[str, object] = {**values, "theme": values["theme"] or None, "approved_on": approved_on}
+            return self._create(Allocation, data, list(values))
+
+        self.app.push_screen(RecordFormScreen("Add allocation", fields, submit))
+
+    def _create(
+        self, model: type[Allocation] | type[SpendEntry], data: dict[str, object], fields: list[str]
+    ) -> dict[str, str]:
+        """Validate a new record and save it through the repository; its problems by field."""
+        repo, plan_id = self.ipt.repo, self.ipt.plan_id
+        assert repo is not None and plan_id is not None
+        try:
+            record = model.model_validate(data)
+            repo.save(plan_id, record, by=self.ipt.by, create=True)
+        except (ValueError, StoreError) as error:
+            return problems_by_field(error, fields)
+        self.ipt.saved()
+        return {}
