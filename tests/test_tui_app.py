@@ -483,6 +483,77 @@ async def test_add_allocation_refuses_bad_values_beside_their_fields_then_saves(
     assert any(entry.entity == "allocation" and entry.key == added.id for entry in repo.audit("test-plan"))
 
 
+async def choose(app: IptApp, pilot: Pilot[None], key: str) -> None:
+    """Pick ``key`` in the choice dialog on top, as Enter on its line would."""
+    options = app.screen.query_one(OptionList)
+    options.highlighted = options.get_option_index(key)
+    options.action_select()
+    await pilot.pause()
+
+
+async def test_edit_allocation_keeps_its_id_and_its_spend(store: Path) -> None:
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4", "e")
+        await pilot.pause()
+        await choose(app, pilot, "A1")
+        form = app.screen
+        assert isinstance(form, RecordFormScreen)
+        assert not form.query("#field-id"), "an allocation's id cannot change: spend refers to it"
+        assert form.query_one("#field-amount", Input).value == "1000000.00"
+        assert form.query_one("#field-theme", Select).value == "WF"
+        form.query_one("#field-amount", Input).value = "1,250,000"
+        form.query_one("#field-purpose", Input).value = "Two more teams"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FundingScreen)
+    repo = Repository(store)
+    plan = repo.plan("test-plan")
+    [allocation] = plan.allocations
+    assert (allocation.id, allocation.amount, allocation.purpose) == (
+        "A1",
+        Decimal("1250000.00"),
+        "Two more teams",
+    )
+    assert [entry.allocation for entry in plan.spend] == ["A1"]
+    changed = {entry.field for entry in repo.audit("test-plan", "allocation", "A1") if entry.by == "tester"}
+    assert {"amount", "purpose"} <= changed
+
+
+async def test_remove_allocation_asks_and_is_refused_while_spend_uses_it(store: Path) -> None:
+    repo = Repository(store)
+    spare = (
+        repo.plan("test-plan").allocations[0].model_copy(update={"id": "A2", "amount": Decimal("5000.00")})
+    )
+    repo.save("test-plan", spare, by="setup", create=True)
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4", "x")
+        await pilot.pause()
+        await choose(app, pilot, "A1")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [a.id for a in Repository(store).plan("test-plan").allocations] == ["A1", "A2"], "S1 uses A1"
+        await pilot.press("x")
+        await pilot.pause()
+        await choose(app, pilot, "A2")
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert [a.id for a in Repository(store).plan("test-plan").allocations] == ["A1", "A2"], "answered no"
+        await pilot.press("x")
+        await pilot.pause()
+        await choose(app, pilot, "A2")
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FundingScreen)
+    after = Repository(store)
+    assert [a.id for a in after.plan("test-plan").allocations] == ["A1"]
+    assert any(entry.key == "A2" and entry.by == "tester" for entry in after.audit("test-plan", "allocation"))
+
+
 async def test_markup_in_user_text_is_shown_literally(tmp_path: Path) -> None:
     plan = make_plan(actions=2)
     first = plan.actions[0].model_copy(update={"title": MARKUP, "owner": "[red]Owner"})

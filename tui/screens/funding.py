@@ -19,12 +19,14 @@ from textual.widgets import Select, Static
 
 from store.errors import StoreError
 from store.models import Allocation, FundingCategory, FundingKind, FundingSource, SpendEntry, SpendKind
-from store.money import ZERO, financial_year_of
+from store.money import ZERO, financial_year_of, format_thousands, money_text
 from store.rollups import AllocationSpend, PlanSummary, budget_monitoring
 from tui.presentation import literal, monitoring_rows, percent_text, thousands
-from tui.screens.action_form import parse_day
+from tui.screens.action_form import day_text, parse_day
 from tui.screens.base import SectionScreen
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
+from tui.screens.samples import ChoiceScreen
 
 BAR_WIDTH = 28
 
@@ -158,12 +160,15 @@ def next_id(prefix: str, used: set[str], start: int) -> str:
 
 
 class FundingScreen(SectionScreen):
-    """Money for the plan; ``s`` records spend against an allocation, ``a`` adds an allocation."""
+    """Money for the plan; ``s`` records spend against an allocation; ``a``, ``e`` and ``x`` add,
+    edit and remove an allocation."""
 
     SECTION: ClassVar[str] = "funding"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "add_spend", "Add spend", id="funding.add_spend"),
         Binding("a", "add_allocation", "Add allocation", id="funding.add_allocation"),
+        Binding("e", "edit_allocation", "Edit allocation", id="funding.edit_allocation", show=False),
+        Binding("x", "remove_allocation", "Remove allocation", id="funding.remove_allocation", show=False),
     ]
 
     def __init__(self) -> None:
@@ -259,34 +264,92 @@ class FundingScreen(SectionScreen):
         ]
 
         def submit(values: dict[str, str]) -> dict[str, str]:
-            return self._create(SpendEntry, {**values, "period": values["period"] or None}, list(values))
+            return self._save_record(SpendEntry, {**values, "period": values["period"] or None}, list(values))
 
         self.app.push_screen(RecordFormScreen("Add spend", fields, submit))
 
     def action_add_allocation(self) -> None:
         """Money newly set aside: a growth bid agreed, a grant, reserves; negative for a cut."""
-        if self.ipt.refuse_if_read_only():
+        if not self.ipt.refuse_if_read_only():
+            self._allocation_form(None)
+
+    def action_edit_allocation(self) -> None:
+        """Correct an allocation (its id stays: spend refers to it)."""
+        if not self.ipt.refuse_if_read_only():
+            self._choose_allocation("Edit which allocation?", self._allocation_form)
+
+    def action_remove_allocation(self) -> None:
+        """Remove an allocation, after asking; refused while spend is recorded against it."""
+        if not self.ipt.refuse_if_read_only():
+            self._choose_allocation("Remove which allocation?", self._confirm_removal)
+
+    def _choose_allocation(self, question: str, then: Callable[[Allocation], None]) -> None:
+        allocations = {a.id: a for a in self.ipt.plan.allocations}
+        if not allocations:
+            self.notify("The plan has no funding allocations.", severity="warning")
             return
-        plan = self.ipt.plan
-        fields = [
+        choices = [
+            (a.id, f"{a.id}  {a.financial_year}  £{format_thousands(a.amount)}k  {a.purpose}")
+            for a in allocations.values()
+        ]
+
+        def chosen(key: str | None) -> None:
+            if key is not None and key in allocations:
+                then(allocations[key])
+
+        self.app.push_screen(ChoiceScreen(question, choices), chosen)
+
+    def _allocation_form(self, allocation: Allocation | None) -> None:
+        """The allocation form: blank with the next free id for a new one, else filled in."""
+        plan, a, repo = self.ipt.plan, allocation, self.ipt.repo
+        assert repo is not None
+        base_revision = repo.revision
+        used = {x.id for x in plan.allocations}
+        fields = [] if a else [Field("id", "Id", next_id("A", used, len(used) + 1))]
+        fields += [
             Field(
-                "id",
-                "Id",
-                next_id("A", {a.id for a in plan.allocations}, len(plan.allocations) + 1),
+                "financial_year",
+                "Financial year",
+                a.financial_year if a else financial_year_of(self.ipt.as_of),
             ),
-            Field("financial_year", "Financial year", financial_year_of(self.ipt.as_of)),
-            Field("source", "Source", options=[(s.label, s.value) for s in FundingSource]),
-            Field("kind", "Revenue/capital", options=[(k.value.capitalize(), k.value) for k in FundingKind]),
-            Field("category", "Category", options=[(c.label, c.value) for c in FundingCategory]),
-            Field("amount", "Amount £", "", placeholder="e.g. 250000.00; negative for a reduction"),
-            Field("purpose", "Purpose"),
+            Field(
+                "source",
+                "Source",
+                a.source.value if a else "",
+                options=[(s.label, s.value) for s in FundingSource],
+            ),
+            Field(
+                "kind",
+                "Revenue/capital",
+                a.kind.value if a else "",
+                options=[(k.value.capitalize(), k.value) for k in FundingKind],
+            ),
+            Field(
+                "category",
+                "Category",
+                a.category.value if a else "",
+                options=[(c.label, c.value) for c in FundingCategory],
+            ),
+            Field(
+                "amount",
+                "Amount £",
+                money_text(a.amount) if a else "",
+                placeholder="e.g. 250000.00; negative for a reduction",
+            ),
+            Field("purpose", "Purpose", a.purpose if a else ""),
             Field(
                 "theme",
                 "Theme",
+                (a.theme or "") if a else "",
                 options=[("(whole plan)", ""), *((f"{t.key} {t.name}"[:50], t.key) for t in plan.themes)],
             ),
-            Field("approved_by", "Approved by", placeholder="e.g. Cabinet"),
-            Field("approved_on", "Approved on", placeholder="2019-10-03 or 03/10/2019, optional"),
+            Field("approved_by", "Approved by", a.approved_by if a else "", placeholder="e.g. Cabinet"),
+            Field(
+                "approved_on",
+                "Approved on",
+                day_text(a.approved_on) if a else "",
+                placeholder="2019-10-03 or 03/10/2019, optional",
+            ),
         ]
 
         def submit(values: dict[str, str]) -> dict[str, str]:
@@ -295,19 +358,52 @@ class FundingScreen(SectionScreen):
             except ValueError as error:
                 return {"approved_on": str(error)}
             data: dict[str, object] = {**values, "theme": values["theme"] or None, "approved_on": approved_on}
-            return self._create(Allocation, data, list(values))
+            if a is None:
+                return self._save_record(Allocation, data, list(values))
+            return self._save_record(
+                Allocation, {**data, "id": a.id}, list(values), base_revision=base_revision
+            )
 
-        self.app.push_screen(RecordFormScreen("Add allocation", fields, submit))
+        title = "Add allocation" if a is None else f"Edit allocation {a.id}"
+        self.app.push_screen(RecordFormScreen(title, fields, submit))
 
-    def _create(
-        self, model: type[Allocation] | type[SpendEntry], data: dict[str, object], fields: list[str]
+    def _confirm_removal(self, allocation: Allocation) -> None:
+        question = (
+            f"Remove allocation {allocation.id} ({allocation.financial_year}, "
+            f"£{format_thousands(allocation.amount)}k)? The audit trail keeps a record of it."
+        )
+
+        def answered(yes: bool | None) -> None:
+            repo, plan_id = self.ipt.repo, self.ipt.plan_id
+            if not yes or repo is None or plan_id is None:
+                return
+            try:
+                repo.delete(plan_id, Allocation, allocation.id, by=self.ipt.by)
+            except StoreError as error:
+                self.notify(str(error), title="Not removed", severity="error", markup=False, timeout=10)
+                return
+            self.ipt.saved()
+            self.notify(f"Allocation {allocation.id} removed.", markup=False)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Remove"), answered)
+
+    def _save_record(
+        self,
+        model: type[Allocation] | type[SpendEntry],
+        data: dict[str, object],
+        fields: list[str],
+        *,
+        base_revision: int | None = None,
     ) -> dict[str, str]:
-        """Validate a new record and save it through the repository; its problems by field."""
+        """Validate a record and save it through the repository: a new one, unless
+        ``base_revision`` (the revision an edit started from) is given. Its problems by field."""
         repo, plan_id = self.ipt.repo, self.ipt.plan_id
         assert repo is not None and plan_id is not None
         try:
             record = model.model_validate(data)
-            repo.save(plan_id, record, by=self.ipt.by, create=True)
+            repo.save(
+                plan_id, record, by=self.ipt.by, create=base_revision is None, base_revision=base_revision
+            )
         except (ValueError, StoreError) as error:
             return problems_by_field(error, fields)
         self.ipt.saved()

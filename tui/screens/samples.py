@@ -1,7 +1,8 @@
-"""An empty store: choose a bundled sample plan to start from. Returns the sample's name."""
+"""Choosing one of a list: a bundled sample plan for an empty store, an allocation to edit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,24 +24,26 @@ def available_samples() -> list[tuple[str, str]]:
     return [(str(name), str(title)) for name, title in list_samples()]
 
 
-class SamplesScreen(ModalScreen[str | None]):
-    """A list of sample plans; Enter picks one, escape picks none."""
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question over a list; Enter picks one (its id is returned), escape picks none."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="samples.cancel"),
+        Binding("escape", "cancel", "Cancel", id="choice.cancel"),
     ]
 
-    def __init__(self, samples: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, question: str, choices: Sequence[tuple[str, str]], *, list_id: str = "choices"
+    ) -> None:
+        """``choices``: (id, what is shown) pairs; what is shown is never read as markup."""
         super().__init__()
-        self.samples = samples
+        self.question = question
+        self.choices = list(choices)
+        self.list_id = list_id
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
-            yield Static(Text("This store has no plans yet. Add a sample plan to start from:"))
-            yield OptionList(
-                *(Option(Text(f"{title}  ({name})"), id=name) for name, title in self.samples),
-                id="samples",
-            )
+            yield Static(Text(self.question))
+            yield OptionList(*(Option(Text(shown), id=key) for key, shown in self.choices), id=self.list_id)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -48,3 +51,15 @@ class SamplesScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class SamplesScreen(ChoiceScreen):
+    """A list of sample plans to start an empty store from; returns the sample's name."""
+
+    def __init__(self, samples: list[tuple[str, str]]) -> None:
+        super().__init__(
+            "This store has no plans yet. Add a sample plan to start from:",
+            [(name, f"{title}  ({name})") for name, title in samples],
+            list_id="samples",
+        )
+        self.samples = samples
