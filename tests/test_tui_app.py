@@ -521,6 +521,22 @@ async def test_edit_allocation_keeps_its_id_and_its_spend(store: Path) -> None:
     assert {"amount", "purpose"} <= changed
 
 
+async def test_allocation_choice_shows_its_purpose_literally(store: Path) -> None:
+    repo = Repository(store)
+    marked = repo.plan("test-plan").allocations[0].model_copy(update={"purpose": MARKUP})
+    repo.save("test-plan", marked, by="setup")
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4", "e")
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "[bold]x[/] [@click=app.quit]" in shown, "shown as typed, not styled"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, FundingScreen) and app.is_running
+
+
 async def test_remove_allocation_asks_and_is_refused_while_spend_uses_it(store: Path) -> None:
     repo = Repository(store)
     spare = (
