@@ -61,8 +61,8 @@ def kept_out_of_gc(*, starting: bool = False) -> Iterator[None]:
     re-scanned them would stall the UI thread between two keys (see :mod:`store.collector`).
     Only for reading the store (on opening, and when another process saved): freezing on
     every change would also freeze, and so keep, whatever garbage the UI had made since.
-    ``starting``: the first read, before the first frame, when there is no garbage to speak of
-    and a full collection first would only delay that frame."""
+    ``starting``: the first read, just after the first frame, when there is no garbage to
+    speak of and a full collection first would only delay the figures."""
     with collector_paused(freeze_after=True, collect_first=not starting):
         yield
 

@@ -62,4 +62,3 @@ class SamplesScreen(ChoiceScreen):
             [(name, f"{title}  ({name})") for name, title in samples],
             list_id="samples",
         )
-        self.samples = samples
