@@ -156,19 +156,15 @@ def _funding_table(summary: PlanSummary) -> Table:
     table.add_column("Allocated", justify="right")
     table.add_column("Spent", justify="right")
     table.add_column("Committed", justify="right")
-    for year, allocated in summary.allocations.by_financial_year.items():
-        spent = summary.spend.by_financial_year.get(year)
-        table.add_row(
-            year,
-            thousands(allocated),
-            thousands(spent.actual) if spent else Text("-"),
-            thousands(spent.committed) if spent else Text("-"),
-        )
+    by_year = summary.funding_by_year
+    for line in by_year.rows:
+        table.add_row(line.name, thousands(line.allocated), thousands(line.actual), thousands(line.committed))
+    total = by_year.total
     table.add_row(
-        Text("Total", style="bold"),
-        thousands(summary.allocations.total),
-        thousands(summary.spend.total.actual),
-        thousands(summary.spend.total.committed),
+        Text(total.name, style="bold"),
+        thousands(total.allocated),
+        thousands(total.actual),
+        thousands(total.committed),
         end_section=True,
     )
     return table

@@ -282,25 +282,16 @@ def recommendations_table(ctx: PackContext) -> Table:
 
 def funding_tables(ctx: PackContext) -> list[Table]:
     summary = ctx.summary
-    by_year = []
-    for year, allocated in summary.allocations.by_financial_year.items():
-        spent = summary.spend.by_financial_year.get(year)
-        by_year.append(
-            (
-                year,
-                format_thousands(allocated),
-                format_thousands(spent.actual) if spent else "-",
-                format_thousands(spent.committed) if spent else "-",
-            )
-        )
-    by_year.append(
+    year_table = summary.funding_by_year
+    by_year = [
         (
-            "Total",
-            format_thousands(summary.allocations.total),
-            format_thousands(summary.spend.total.actual),
-            format_thousands(summary.spend.total.committed),
+            line.name,
+            format_thousands(line.allocated),
+            format_thousands(line.actual),
+            format_thousands(line.committed),
         )
-    )
+        for line in (*year_table.rows, year_table.total)
+    ]
     by_source = [
         (source.label, format_thousands(amount)) for source, amount in summary.allocations.by_source.items()
     ]

@@ -77,19 +77,8 @@ def rag_by_theme_chart(summary: PlanSummary) -> str:
 
 
 def spend_by_year_chart(summary: PlanSummary) -> str:
-    years = sorted(set(summary.allocations.by_financial_year) | set(summary.spend.by_financial_year))
     zero = Decimal(0)
-    bars = []
-    for year in years:
-        spent = summary.spend.by_financial_year.get(year)
-        bars.append(
-            (
-                year,
-                summary.allocations.by_financial_year.get(year, zero),
-                spent.actual if spent else zero,
-                spent.committed if spent else zero,
-            )
-        )
+    bars = [(line.name, line.allocated, line.actual, line.committed) for line in summary.funding_by_year.rows]
     top = max([max(a, s + c) for _, a, s, c in bars] + [Decimal(1)])
     chart_h, base, group = 180, 210, 150
     width = 60 + group * max(1, len(bars))

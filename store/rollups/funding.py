@@ -2,13 +2,14 @@
 
 Every amount is an exact ``Decimal`` of pounds with two decimals. Breakdowns list only keys
 that occur: financial years in date order, enum members in declaration order, themes in the
-plan's order with :data:`UNASSIGNED` last.
+plan's order with :data:`UNASSIGNED` last. Every table with a total adds up: its rows sum to
+the total in every column (a year with spend but nothing allocated is a row of its own).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -102,6 +103,44 @@ class ThemeSpendProgress:
     """``spent_percent - mean_progress``; ``None`` when either is missing."""
     spend_ahead: bool
     """``points_ahead`` exceeds the threshold."""
+
+
+@dataclass(frozen=True, slots=True)
+class FundingLine:
+    """One row of a money table: what was allocated, actually spent and committed."""
+
+    name: str
+    allocated: Decimal
+    actual: Decimal
+    committed: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FundingTable:
+    """Rows of money with their total; the rows add up to ``total`` in every column."""
+
+    rows: tuple[FundingLine, ...]
+    total: FundingLine
+
+
+@dataclass(frozen=True, slots=True)
+class FundingGroup:
+    """Allocations grouped one way ("Year", "Source", "Category", "Kind"), with spend against them."""
+
+    heading: str
+    rows: tuple[FundingLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationBreakdown:
+    """Allocations and the spend against them grouped four ways; each group adds up to ``total``."""
+
+    groups: tuple[FundingGroup, ...]
+    total: FundingLine
+
+
+TOTAL = "Total"
+"""The name of a table's total line."""
 
 
 def _in_enum_order(enum: type[E], sums: Mapping[E, Decimal]) -> dict[E, Decimal]:
@@ -241,3 +280,63 @@ def spend_against_progress(
             )
         )
     return tuple(rows)
+
+
+def funding_by_year(allocations: AllocationTotals, spend: SpendTotals) -> FundingTable:
+    """Allocated, actually spent and committed in each financial year, with the total.
+
+    Spend counts in the year it was spent, whatever year its allocation belongs to, so a year
+    can have spend and nothing allocated: it is still a row (allocated zero), and every year
+    that holds either appears, earliest first. The rows add up to the total in each column.
+    """
+    years = sorted(set(allocations.by_financial_year) | set(spend.by_financial_year))
+    nothing = SpentAndCommitted(ZERO, ZERO)
+    rows = []
+    for year in years:
+        spent = spend.by_financial_year.get(year, nothing)
+        rows.append(
+            FundingLine(
+                name=year,
+                allocated=allocations.by_financial_year.get(year, ZERO),
+                actual=spent.actual,
+                committed=spent.committed,
+            )
+        )
+    total = FundingLine(TOTAL, allocations.total, spend.total.actual, spend.total.committed)
+    return FundingTable(rows=tuple(rows), total=total)
+
+
+_BREAKDOWN_KEYS: tuple[tuple[str, Callable[[Allocation], str]], ...] = (
+    ("Year", lambda allocation: allocation.financial_year),
+    ("Source", lambda allocation: allocation.source.label),
+    ("Category", lambda allocation: allocation.category.label),
+    ("Kind", lambda allocation: allocation.kind.value.capitalize()),
+)
+
+
+def _line(name: str, rows: Iterable[AllocationSpend]) -> FundingLine:
+    chosen = list(rows)
+    return FundingLine(
+        name=name,
+        allocated=money_sum(row.allocation.amount for row in chosen),
+        actual=money_sum(row.actual for row in chosen),
+        committed=money_sum(row.committed for row in chosen),
+    )
+
+
+def allocation_breakdown(rows: Iterable[AllocationSpend]) -> AllocationBreakdown:
+    """Allocations by year, source, category and revenue/capital, each with the spend against them.
+
+    Unlike :func:`funding_by_year`, spend here belongs to the allocation it was spent against,
+    in whatever year it was spent. Years are in date order; the other groups in order of first
+    appearance. Each group's rows add up to ``total``.
+    """
+    chosen = list(rows)
+    groups = []
+    for heading, key in _BREAKDOWN_KEYS:
+        members: dict[str, list[AllocationSpend]] = {}
+        for row in chosen:
+            members.setdefault(key(row.allocation), []).append(row)
+        names = sorted(members) if heading == "Year" else list(members)
+        groups.append(FundingGroup(heading, tuple(_line(name, members[name]) for name in names)))
+    return AllocationBreakdown(groups=tuple(groups), total=_line(TOTAL, chosen))

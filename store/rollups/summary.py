@@ -32,11 +32,13 @@ from store.rollups.funding import (
     DEFAULT_SPEND_AHEAD_POINTS,
     AllocationSpend,
     AllocationTotals,
+    FundingTable,
     SpendTotals,
     SpentAndCommitted,
     ThemeSpendProgress,
     allocation_spend,
     allocation_totals,
+    funding_by_year,
     spend_against_progress,
     spend_totals,
 )
@@ -69,6 +71,14 @@ class PlanSummary:
     monitoring: MonitoringReport | None
     """The latest monitoring period; ``None`` when the plan has no monitoring lines."""
     kpis: tuple[KpiStatus, ...]
+
+    @property
+    def funding_by_year(self) -> FundingTable:
+        """Allocated, spent and committed by financial year, every year with either, and the total.
+
+        Derived from ``allocations`` and ``spend`` (a handful of years), so the JSON form, which
+        carries both, is unchanged."""
+        return funding_by_year(self.allocations, self.spend)
 
 
 def plan_summary(

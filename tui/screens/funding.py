@@ -3,7 +3,6 @@ period, spend against progress, and allocation against spend by year. Tables in 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
@@ -19,8 +18,8 @@ from textual.widgets import Select, Static
 
 from store.errors import StoreError
 from store.models import Allocation, FundingCategory, FundingKind, FundingSource, SpendEntry, SpendKind
-from store.money import ZERO, financial_year_of, format_thousands, money_text
-from store.rollups import AllocationSpend, PlanSummary, budget_monitoring
+from store.money import financial_year_of, format_thousands, money_text
+from store.rollups import PlanSummary, allocation_breakdown, budget_monitoring
 from tui.presentation import literal, monitoring_rows, percent_text, thousands
 from tui.screens.action_form import day_text, parse_day
 from tui.screens.base import SectionScreen
@@ -47,27 +46,20 @@ def breakdown(summary: PlanSummary) -> Table:
     table.add_column("", no_wrap=True)
     table.add_column("allocated", justify="right")
     table.add_column("spent", justify="right")
-    groups: list[tuple[str, Callable[[AllocationSpend], str]]] = [
-        ("Year", lambda row: row.allocation.financial_year),
-        ("Source", lambda row: row.allocation.source.label),
-        ("Category", lambda row: row.allocation.category.label),
-        ("Kind", lambda row: row.allocation.kind.value.capitalize()),
-    ]
-    for heading, key in groups:
-        allocated: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for row in summary.allocation_spend:
-            allocated[key(row)] += row.allocation.amount
-            spent[key(row)] += row.actual
-        for index, name in enumerate(sorted(allocated) if heading == "Year" else allocated):
+    rollup = allocation_breakdown(summary.allocation_spend)
+    for group in rollup.groups:
+        for index, line in enumerate(group.rows):
             table.add_row(
-                heading if index == 0 else "", name, thousands(allocated[name]), thousands(spent[name])
+                group.heading if index == 0 else "",
+                line.name,
+                thousands(line.allocated),
+                thousands(line.actual),
             )
     table.add_row(
-        Text("Total", style="bold"),
+        Text(rollup.total.name, style="bold"),
         "",
-        thousands(summary.allocations.total),
-        thousands(summary.spend.total.actual),
+        thousands(rollup.total.allocated),
+        thousands(rollup.total.actual),
     )
     return table
 
@@ -104,19 +96,7 @@ def allocation_rows(summary: PlanSummary) -> Table:
 
 def year_chart(summary: PlanSummary) -> Text:
     """Allocation against actual spend per financial year, as text bars."""
-    years = list(summary.allocations.by_financial_year)
-    spent = summary.spend.by_financial_year
-    for year in spent:
-        if year not in years:
-            years.append(year)
-    pairs = [
-        (
-            year,
-            summary.allocations.by_financial_year.get(year, ZERO),
-            spent[year].actual if year in spent else ZERO,
-        )
-        for year in sorted(years)
-    ]
+    pairs = [(line.name, line.allocated, line.actual) for line in summary.funding_by_year.rows]
     largest = max([abs(value) for _, a, s in pairs for value in (a, s)] + [Decimal(1)])
     text = Text("Allocated ", style="bold")
     text.append("█", style="cyan")
@@ -303,7 +283,6 @@ class FundingScreen(SectionScreen):
         """The allocation form: blank with the next free id for a new one, else filled in."""
         plan, a, repo = self.ipt.plan, allocation, self.ipt.repo
         assert repo is not None
-        base_revision = repo.revision
         used = {x.id for x in plan.allocations}
         fields = [] if a else [Field("id", "Id", next_id("A", used, len(used) + 1))]
         fields += [
@@ -361,7 +340,7 @@ class FundingScreen(SectionScreen):
             if a is None:
                 return self._save_record(Allocation, data, list(values))
             return self._save_record(
-                Allocation, {**data, "id": a.id}, list(values), base_revision=base_revision
+                Allocation, {**data, "id": a.id}, list(values), base=a
             )
 
         title = "Add allocation" if a is None else f"Edit allocation {a.id}"
@@ -378,7 +357,7 @@ class FundingScreen(SectionScreen):
             if not yes or repo is None or plan_id is None:
                 return
             try:
-                repo.delete(plan_id, Allocation, allocation.id, by=self.ipt.by)
+                repo.delete(plan_id, Allocation, allocation.id, by=self.ipt.by, base=allocation)
             except StoreError as error:
                 self.notify(str(error), title="Not removed", severity="error", markup=False, timeout=10)
                 return
@@ -393,17 +372,15 @@ class FundingScreen(SectionScreen):
         data: dict[str, object],
         fields: list[str],
         *,
-        base_revision: int | None = None,
+        base: Allocation | None = None,
     ) -> dict[str, str]:
         """Validate a record and save it through the repository: a new one, unless
-        ``base_revision`` (the revision an edit started from) is given. Its problems by field."""
+        ``base`` (the allocation as the edit loaded it) is given. Its problems by field."""
         repo, plan_id = self.ipt.repo, self.ipt.plan_id
         assert repo is not None and plan_id is not None
         try:
             record = model.model_validate(data)
-            repo.save(
-                plan_id, record, by=self.ipt.by, create=base_revision is None, base_revision=base_revision
-            )
+            repo.save(plan_id, record, by=self.ipt.by, create=base is None, base=base)
         except (ValueError, StoreError) as error:
             return problems_by_field(error, fields)
         self.ipt.saved()
