@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-IPT = Path(sys.executable).parent / "ipt"
+# The `ipt` beside this interpreter (the editable install `make` puts in .venv), unless IPT_BIN
+# names another: `make install-check` points it at the wheel installed in a new venv.
+IPT = Path(os.environ.get("IPT_BIN") or Path(sys.executable).parent / "ipt")
 AS_OF = "2019-12-02"
 WAIT_SECONDS = 20.0
 WIDTH, HEIGHT = 120, 40
@@ -116,7 +118,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 
 def test_installed_ipt_runs_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
-    assert IPT.exists(), f"{IPT} is not installed; run pip install -e ."
+    assert IPT.exists(), f"{IPT} is not installed; run make (or set IPT_BIN to an installed ipt)"
     terminal.start([str(IPT), "--db", str(tmp_path / "plans.json"), "--as-of", AS_OF])
     # How late an action is depends on the day: 80 days late as of 2 December 2019.
     dashboard = terminal.wait_for_text("Children's Social Care Improvement Plan", "Scorecard", "80d late")
