@@ -157,9 +157,7 @@ def test_every_money_table_with_a_total_adds_up(plan: Plan) -> None:
     assert [group.heading for group in grouped.groups] == ["Year", "Source", "Category", "Kind"]
     for group in grouped.groups:
         assert_adds_up(FundingTable(rows=group.rows, total=grouped.total))
-    assert grouped.total == FundingLine(
-        "Total", allocations.total, spend.total.actual, spend.total.committed
-    )
+    assert grouped.total == FundingLine("Total", allocations.total, spend.total.actual, spend.total.committed)
 
     report = summary.monitoring
     if report is not None:

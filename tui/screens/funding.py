@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Select, Static
 
 from store.errors import StoreError
+from store.ids import next_id
 from store.models import Allocation, FundingCategory, FundingKind, FundingSource, SpendEntry, SpendKind
 from store.money import financial_year_of, format_thousands, money_text
 from store.rollups import PlanSummary, allocation_breakdown, budget_monitoring
@@ -131,14 +132,6 @@ def spend_progress(summary: PlanSummary) -> Table:
     return table
 
 
-def next_id(prefix: str, used: set[str], start: int) -> str:
-    """The first free id ``prefix`` + number, counting from ``start`` (S31, A13, …)."""
-    number = start
-    while f"{prefix}{number}" in used:
-        number += 1
-    return f"{prefix}{number}"
-
-
 class FundingScreen(SectionScreen):
     """Money for the plan; ``s`` records spend against an allocation; ``a``, ``e`` and ``x`` add,
     edit and remove an allocation."""
@@ -225,7 +218,7 @@ class FundingScreen(SectionScreen):
             self.notify("The plan has no funding allocations to spend against.", severity="warning")
             return
         fields = [
-            Field("id", "Id", next_id("S", {entry.id for entry in plan.spend}, len(plan.spend) + 1)),
+            Field("id", "Id", next_id("S", (entry.id for entry in plan.spend))),
             Field(
                 "allocation",
                 "Allocation",
@@ -283,8 +276,7 @@ class FundingScreen(SectionScreen):
         """The allocation form: blank with the next free id for a new one, else filled in."""
         plan, a, repo = self.ipt.plan, allocation, self.ipt.repo
         assert repo is not None
-        used = {x.id for x in plan.allocations}
-        fields = [] if a else [Field("id", "Id", next_id("A", used, len(used) + 1))]
+        fields = [] if a else [Field("id", "Id", next_id("A", (x.id for x in plan.allocations)))]
         fields += [
             Field(
                 "financial_year",
