@@ -17,14 +17,35 @@ from typing import Any
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
+MONEY_LIMIT = Decimal(10) ** 15
+"""Amounts are below a thousand million million pounds, so totals stay exact in Decimal's
+28 digits and pence can always be shown."""
+
+
+_AMOUNT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+"""Pounds as people write them once ``£``, commas and brackets are taken off: ``-1234.5``.
+No exponent (``1e5``): it hides how many pence were meant and ``1e400`` is no sum of money."""
+
+
+def _not_an_amount(value: str, text: str) -> str:
+    """Why ``value`` (``text`` once cleaned) is refused: infinity and NaN are named as such."""
+    try:
+        special = not Decimal(text).is_finite()
+    except InvalidOperation:
+        special = False
+    if special:
+        return f"{value!r} is not a finite amount of money"
+    return f"{value!r} is not an amount of money; write pounds and pence, such as 12500.00"
 
 
 def parse_money(value: Any) -> Decimal:
     """Turn a stored or typed amount into an exact ``Decimal`` of pounds.
 
-    Accepts ``Decimal``, ``int`` and strings such as ``"1,234.50"``, ``"£924k"`` is *not*
-    accepted: units are the caller's business. Floats are refused because they cannot
-    say whether ``0.1`` meant ten pence exactly.
+    Accepts ``Decimal``, ``int`` and strings such as ``"1,234.50"``, ``"£1,234.50"`` and
+    ``"(329)"``; ``"£924k"`` is *not* accepted: units are the caller's business. Floats are
+    refused because they cannot say whether ``0.1`` meant ten pence exactly; so are infinity,
+    NaN, exponents (``1e400``), fractions of a penny and amounts of :data:`MONEY_LIMIT` or
+    more. Every refusal is a ``ValueError`` whose message can be shown beside the field.
     """
     if isinstance(value, bool):
         raise ValueError("money must be an amount, not true/false")
@@ -41,14 +62,17 @@ def parse_money(value: Any) -> Decimal:
         text = value.strip().replace(",", "").removeprefix("£")
         if text.startswith("(") and text.endswith(")"):
             text = "-" + text[1:-1]
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not an amount of money") from None
+        if _AMOUNT.fullmatch(text) is None:
+            raise ValueError(_not_an_amount(value, text))
+        amount = Decimal(text)
     else:
         raise ValueError(f"money must be a string or whole number, not {type(value).__name__}")
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount of money")
+    if abs(amount) >= MONEY_LIMIT:
+        raise ValueError(
+            f"{value!r} is too large an amount of money (amounts must be under £{MONEY_LIMIT:,})"
+        )
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(PENNY):
         raise ValueError(f"{value!r} has more than two decimal places (pence are the smallest unit)")

@@ -30,15 +30,13 @@ def version_text() -> str:
 
 
 def parse_date(text: str) -> date:
-    """ISO (2019-10-03) or UK (03/10/2019) dates from the command line."""
-    text = text.strip()
+    """A date on the command line, read as every form reads it (:func:`store.dates.parse_date`)."""
+    from store.dates import parse_date as parse
+
     try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use 2019-10-03 or 03/10/2019") from None
+        return parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def default_user() -> str:

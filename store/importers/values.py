@@ -28,17 +28,13 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from store.dates import MONTHS, DateError, date_from_text
 from store.exports import FORMULA_TRIGGERS
 from store.importers.sources import Cell, Percent, Unusable
 from store.models import RAG_WORDS, Rag, Status
 
 BLANK_WORDS = frozenset({"", "-", "–", "—", "n/a", "na"})
 NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
-MONTHS = {
-    name.lower(): number
-    for number in range(1, 13)
-    for name in (calendar.month_name[number], calendar.month_abbr[number])
-} | {"sept": 9}
 NO_RAG_WORDS = BLANK_WORDS | {"not assessed", "none"}
 STATUS_WORDS = {
     Status.NOT_STARTED: ("not started", "not yet started", "planned", "to do", "todo"),
@@ -49,10 +45,11 @@ STATUS_WORDS = {
 }
 STATUS_BY_WORD = {word: status for status, words in STATUS_WORDS.items() for word in words}
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?: 0?0:00(?::00)?)?")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ \-]([A-Za-z]+)\.?,?[ \-](\d{4}|\d{2})")
+_WITH_TIME = re.compile(
+    r"(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"|(\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})) 0?0:00(?::00)?"
+)
+"""A date followed by a time of day: any time after an ISO date, midnight after a UK one."""
 _MONTH_YEAR = re.compile(r"([A-Za-z]+)\.?,?[ \-](\d{4})")
 _RANGE = re.compile(r"(\d+)-(\d+)")
 _SPACED_DASH = re.compile(r"\s*[-–]\s*")
@@ -117,12 +114,6 @@ def _decimal(number: float | int) -> Decimal:
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
-def _make_date(year: int, month: int, day: int) -> date:
-    if year < 100:
-        year += 2000
-    return date(year, month, day)
-
-
 def parse_date(cell: Cell, epoch: datetime) -> date | None:
     _refuse_unusable(cell)
     if cell is None:
@@ -140,22 +131,20 @@ def parse_date(cell: Cell, epoch: datetime) -> date | None:
     value = cell.strip()
     if value.lower() in NO_DATE_WORDS:
         return None
+    if match := _WITH_TIME.fullmatch(value):
+        value = match[1] or match[2]  # a date and time as a spreadsheet may write it: the day is what counts
     try:
-        if match := _ISO.fullmatch(value) or _YMD_SLASH.fullmatch(value):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DMY.fullmatch(value):
-            if int(match[2]) > 12 >= int(match[1]):
-                raise ValueError("is not a date (write dates day first: 31/03/2020)")
-            return _make_date(int(match[3]), int(match[2]), int(match[1]))
-        if (match := _DAY_MONTH_YEAR.fullmatch(value)) and match[2].lower() in MONTHS:
-            return _make_date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
-        if (match := _MONTH_YEAR.fullmatch(value)) and match[1].lower() in MONTHS:
-            year, month = int(match[2]), MONTHS[match[1].lower()]
+        found = date_from_text(value)
+    except DateError as error:
+        raise ValueError(error.reason) from None
+    if found is not None:
+        return found
+    if (match := _MONTH_YEAR.fullmatch(value)) and match[1].lower() in MONTHS:
+        year, month = int(match[2]), MONTHS[match[1].lower()]
+        try:
             return date(year, month, calendar.monthrange(year, month)[1])
-    except ValueError as error:
-        if str(error).startswith("is "):
-            raise
-        raise ValueError("is not a date") from None
+        except ValueError:
+            raise ValueError("is not a date") from None
     if re.fullmatch(r"\d+(\.\d+)?", value):
         raise ValueError("is not a date (a number; write dates as 31/03/2020)")
     raise ValueError("is not a date")

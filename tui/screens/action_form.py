@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
+from store.dates import parse_optional_date
 from store.errors import ConflictError, StoreError
 from store.models import Action, ActionUpdate, Plan, Rag, Status
 from tui.presentation import literal, rag_text
@@ -81,17 +82,9 @@ if TYPE_CHECKING:
 
 
 def parse_day(text: str) -> date | None:
-    """ISO (2019-10-03) or UK (03/10/2019); empty is no date. Raises ValueError otherwise."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            return date(year if year > 99 else 2000 + year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date; write 2019-10-03 or 03/10/2019") from None
+    """A date as every form reads it (:func:`store.dates.parse_date`); empty is no date.
+    Raises ValueError with a message for beside the field otherwise."""
+    return parse_optional_date(text)
 
 
 def day_text(day: date | None) -> str:

@@ -3,7 +3,6 @@ recommendation × theme matrix. Enter drills to the actions that address one."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,7 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from store.dates import parse_date
 from store.errors import StoreError
+from store.ids import next_number
 from store.models import ImpactSignOff, Recommendation
 from store.rollups import CoverageState, RecommendationCoverage
 from tui.presentation import literal
@@ -206,9 +207,9 @@ class RecommendationsScreen(SectionScreen):
 
         def submit(values: dict[str, str]) -> dict[str, str]:
             try:
-                on_day = date.fromisoformat(values["on"])
-            except ValueError:
-                return {"on": f"{values['on']!r} is not a date; write 2019-10-03"}
+                on_day = parse_date(values["on"])
+            except ValueError as error:
+                return {"on": str(error)}
             try:
                 signed = ImpactSignOff(on=on_day, by=self.ipt.by, note=values["note"])
             except ValueError as error:
@@ -239,7 +240,7 @@ class RecommendationsScreen(SectionScreen):
         if self.ipt.refuse_if_read_only():
             return
         numbers = [r.number for r in self.ipt.plan.recommendations]
-        fields = [Field("number", "Number", str(max(numbers, default=0) + 1)), Field("text", "Text")]
+        fields = [Field("number", "Number", str(next_number(numbers))), Field("text", "Text")]
 
         def submit(values: dict[str, str]) -> dict[str, str]:
             try:

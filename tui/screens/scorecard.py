@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
+from store.dates import parse_date
 from store.errors import StoreError
 from store.models import Reading
 from store.rollups import KpiStatus
@@ -117,9 +117,9 @@ class ScorecardScreen(SectionScreen):
             repo, plan_id = self.ipt.repo, self.ipt.plan_id
             assert repo is not None and plan_id is not None
             try:
-                on_day = date.fromisoformat(values["on"])
-            except ValueError:
-                return {"on": f"{values['on']!r} is not a date; write 2019-10-03"}
+                on_day = parse_date(values["on"])
+            except ValueError as error:
+                return {"on": str(error)}
             try:
                 reading = Reading.model_validate({**values, "on": on_day})
                 repo.add_reading(plan_id, kpi.id, reading, by=self.ipt.by)
