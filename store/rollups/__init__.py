@@ -13,7 +13,7 @@ Results are frozen dataclasses. The rules, in one place:
   ``as_of`` to ``as_of + N`` days inclusive.
 """
 
-from store.rollups._common import UNASSIGNED
+from store.rollups._common import CLOSED_STATUSES, UNASSIGNED, is_live, is_open, is_overdue, open_due_on
 from store.rollups.actions import (
     ActionDeadline,
     ProgressCounts,
@@ -72,6 +72,7 @@ from store.rollups.monitoring import (
 from store.rollups.summary import PlanSummary, plan_summary, summary_to_json
 
 __all__ = [
+    "CLOSED_STATUSES",
     "DEFAULT_SPEND_AHEAD_POINTS",
     "UNASSIGNED",
     "ActionDeadline",
@@ -107,10 +108,14 @@ __all__ = [
     "direction_of_travel",
     "due_soon_actions",
     "funding_by_year",
+    "is_live",
+    "is_open",
+    "is_overdue",
     "kpi_status",
     "kpi_statuses",
     "monitoring_periods",
     "monitoring_totals",
+    "open_due_on",
     "overdue_actions",
     "plan_summary",
     "progress_counts",

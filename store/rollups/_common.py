@@ -1,8 +1,10 @@
-"""Small helpers shared by the roll-up modules: money sums, percentages, live actions."""
+"""Small helpers shared by the roll-up modules: money sums, percentages, and the one definition
+of a live, an open and an overdue action (everything else, in store/ and tui/, asks these)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from store.models import Action, Status
@@ -21,6 +23,22 @@ CLOSED_STATUSES = frozenset({Status.COMPLETE, Status.CANCELLED})
 def is_live(action: Action) -> bool:
     """A live action counts in the plan; a cancelled one is kept for the record only."""
     return action.status is not Status.CANCELLED
+
+
+def is_open(action: Action) -> bool:
+    """Still to be done: neither complete nor cancelled (see :data:`CLOSED_STATUSES`)."""
+    return action.status not in CLOSED_STATUSES
+
+
+def open_due_on(action: Action) -> date | None:
+    """The due date of an action that is still open; ``None`` once it is closed or has none."""
+    return action.due_on if action.status not in CLOSED_STATUSES else None
+
+
+def is_overdue(action: Action, as_of: date) -> bool:
+    """Open and due strictly before ``as_of``: an action due on ``as_of`` itself is not late."""
+    due_on = open_due_on(action)
+    return due_on is not None and due_on < as_of
 
 
 def money_sum(amounts: Iterable[Decimal]) -> Decimal:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from store.models import Action, Plan, Rag, Status
-from store.rollups._common import CLOSED_STATUSES, is_live, mean_percent, percent
+from store.rollups._common import is_live, is_overdue, mean_percent, open_due_on, percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +149,6 @@ def theme_rollups(plan: Plan) -> tuple[ThemeRollup, ...]:
     return tuple(rollups)
 
 
-def _open_due_on(action: Action) -> date | None:
-    """The due date of an action that is still open; ``None`` once complete or cancelled."""
-    return None if action.status in CLOSED_STATUSES else action.due_on
-
-
 def _deadline(action: Action, due_on: date, as_of: date) -> ActionDeadline:
     return ActionDeadline(action=action, due_on=due_on, days_to_due=(due_on - as_of).days)
 
@@ -165,9 +160,9 @@ def _by_due_date(deadlines: Iterable[ActionDeadline]) -> tuple[ActionDeadline, .
 def overdue_actions(plan: Plan, as_of: date) -> tuple[ActionDeadline, ...]:
     """Open actions due before ``as_of``, earliest first; an action due on ``as_of`` is not late."""
     return _by_due_date(
-        _deadline(action, due_on, as_of)
+        _deadline(action, action.due_on, as_of)
         for action in plan.actions
-        if (due_on := _open_due_on(action)) is not None and due_on < as_of
+        if is_overdue(action, as_of) and action.due_on is not None
     )
 
 
@@ -179,7 +174,7 @@ def due_soon_actions(plan: Plan, as_of: date, within_days: int = 30) -> tuple[Ac
     return _by_due_date(
         _deadline(action, due_on, as_of)
         for action in plan.actions
-        if (due_on := _open_due_on(action)) is not None and as_of <= due_on <= last_day
+        if (due_on := open_due_on(action)) is not None and as_of <= due_on <= last_day
     )
 
 
@@ -189,8 +184,8 @@ def _conflicts_of(action: Action, as_of: date) -> list[RagConflict]:
     def flag(kind: RagConflictKind, reason: str) -> None:
         found.append(RagConflict(action=action, kind=kind, reason=reason))
 
-    due_on = _open_due_on(action)
-    if action.rag is Rag.GREEN and due_on is not None and due_on < as_of:
+    if action.rag is Rag.GREEN and is_overdue(action, as_of) and action.due_on is not None:
+        due_on = action.due_on
         days = (as_of - due_on).days
         flag(
             RagConflictKind.GREEN_BUT_OVERDUE,
