@@ -30,12 +30,14 @@ from textual._context import active_app
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
 from store.collector import collector_paused
 from store.errors import StoreError
 from store.first_look import PlanHeading, first_look
+from store.text import visible
 from tui.screens.base import SECTIONS, SectionScreen
 from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
@@ -226,6 +228,13 @@ class IptApp(App[None]):
         self.theme = self.settings.theme
         look = None
         if self.store_path is not None:
+            from store.safe_files import check_store_path
+
+            try:
+                self.store_path = check_store_path(self.store_path)
+            except StoreError as error:
+                self.post_message(self.StoreFailed(str(error)))
+                return
             with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
                 look = first_look(self.store_path, self.requested_plan_id)
         if look is None:
@@ -432,6 +441,21 @@ class IptApp(App[None]):
     def read_only(self) -> bool:
         """Whether this process cannot save to the store (shown in the section bar)."""
         return self.repo is not None and self.repo.read_only
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification, with the control characters of any user text in it shown
+        visibly (every screen's ``notify`` comes here)."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     def refuse_if_read_only(self) -> bool:
         """Say clearly that nothing can be saved, and return True, when the store is read-only."""

@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
 from rich.console import Console
 
 from store.errors import StoreError
 from tui.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
+    ArgumentParser,
     CommandFailed,
     by_name,
+    make_console,
     open_store,
     parse_date,
     plan_id_of,
     store_path,
     version_text,
+    write_error,
+    write_json,
 )
+from tui.cli_edits import EDIT_COMMANDS, add_edit_parsers
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="ipt",
         description="Improvement Plan Tracker: run a children's-services improvement plan. "
         "With no command, opens the tracker.",
@@ -130,13 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to assess against (default: today, or the snapshot's)",
     )
 
-    commands.add_parser(
+    restore = commands.add_parser(
         "restore-backup",
         help="put back the previous good version of a damaged store (the damaged file is kept)",
+    )
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
     from tui.cli_reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
+    add_edit_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
@@ -195,7 +203,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                 dry_run=args.dry_run,
             )
         except TrackerError as error:  # unwrapped, so each problem stays on one line however long
-            sys.stderr.write(f"ipt: {error}\n")
+            write_error(f"ipt: {error}")
             return EXIT_FAILED
         parts = [f"{len(result.added)} added", f"{len(result.updated)} updated"]
         parts.append(f"{len(result.unchanged)} unchanged")
@@ -261,6 +269,8 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 def cmd_plans(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
+    from tui.presentation import literal
+
     repo = open_store(args)
     default = repo.default_plan_id()
     table = Table("id", "plan", "authority", "period", "actions", title=f"Plans in {repo.path}")
@@ -269,8 +279,8 @@ def cmd_plans(args: argparse.Namespace, console: Console) -> int:
         marker = " (default)" if header.id == default else ""
         table.add_row(
             header.id + marker,
-            header.name,
-            header.authority,
+            literal(header.name),
+            literal(header.authority),
             f"{header.starts_on:%b %Y} – {header.ends_on:%b %Y}",
             str(len(plan.actions)),
         )
@@ -286,7 +296,7 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     plan = repo.plan(plan_id_of(args, repo))
     summary = plan_summary(plan, args.as_of or date.today())
     if args.json:
-        sys.stdout.write(orjson.dumps(summary_to_json(summary), option=orjson.OPT_INDENT_2).decode() + "\n")
+        write_json(summary_to_json(summary))
         return EXIT_OK
     render_summary(console, plan, summary)
     return EXIT_OK
@@ -308,7 +318,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
             "action": action.model_dump(mode="json"),
             "history": [entry.model_dump(mode="json") for entry in history],
         }
-        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+        write_json(payload)
         return EXIT_OK
     render_action(console, plan, action, history)
     return EXIT_OK
@@ -331,6 +341,8 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         changes["completed_on"] = args.completed
     if not changes and not args.note:
         raise CommandFailed("nothing to change: give --status, --rag, --progress, --due, --owner or --note")
+    if args.note is not None and len(args.note) > 20_000:  # the model's limit for an update's text
+        raise CommandFailed(f"--note: {len(args.note):,} characters; an update may be at most 20,000")
     if args.due is not None and not args.due_reason:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)
@@ -374,16 +386,27 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
+    """Put the backup back; a store that is not damaged is refused (naming the save it would
+    undo) unless ``--force``. The file that was the store is always kept beside it."""
     from datetime import datetime
 
-    from store.repository import Repository, restore_backup
+    from store.backup import restore
 
     path = store_path(args)
-    kept = restore_backup(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"))
-    repo = Repository(path)
-    console.print(
-        f"Restored {path} to revision {repo.revision}; the damaged file is kept at {kept}.", markup=False
-    )
+    result = restore(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"), force=args.force)
+    if not result.changed:
+        message = f"{path} already holds the backup (revision {result.revision}); nothing was changed."
+    elif result.kept is None:
+        message = f"Restored {path} to revision {result.revision} from the backup (there was no store)."
+    elif result.damaged:
+        message = f"Restored {path} to revision {result.revision}; the damaged file is kept at {result.kept}."
+    else:
+        undone = f"undoing {result.undone.label}" if result.undone else "replacing a store of a newer ipt"
+        message = (
+            f"Restored {path} to revision {result.revision}, {undone}; "
+            f"the replaced store is kept at {result.kept}."
+        )
+    console.print(message, markup=False)
     return EXIT_OK
 
 
@@ -434,14 +457,15 @@ COMMANDS: dict[str | None, Command] = {
     "snapshots": board_command("cmd_snapshots"),
     "compare": board_command("cmd_compare"),
     "export": board_command("cmd_export"),
+    **EDIT_COMMANDS,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    console = Console(highlight=False, soft_wrap=False, width=None if os.isatty(1) else 120)
-    errors = Console(stderr=True, highlight=False)
+    console = make_console()
+    errors = make_console(stderr=True)
     try:
         return COMMANDS[args.command](args, console)
     except (CommandFailed, StoreError) as error:

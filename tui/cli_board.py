@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 
-import orjson
 from rich.console import Console
 
 from store.compare import Comparison
-from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of
+from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of, write_json
 from tui.comparison_view import comparison_groups, day_text
 
 
@@ -94,8 +92,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         before, after = snapshots.get(headers[0].id), snapshots.get(headers[1].id)
     comparison = compare_snapshots(before, after)
     if args.json:
-        payload = orjson.dumps(comparison_to_json(comparison), option=orjson.OPT_INDENT_2)
-        sys.stdout.write(payload.decode() + "\n")
+        write_json(comparison_to_json(comparison))
         return EXIT_OK
     _render_comparison(console, comparison, after.plan.name)
     return EXIT_OK
@@ -105,12 +102,16 @@ def _render_comparison(console: Console, comparison: Comparison, plan_name: str)
     """A heading naming both snapshots, then one table per kind of change that has any."""
     from rich.text import Text
 
+    from tui.presentation import literal
+
     heading = Text()
-    heading.append(f"Changes to {plan_name}\n", style="bold")
+    heading.append("Changes to ", style="bold")
+    heading.append_text(literal(plan_name, "bold"))
+    heading.append("\n")
     for word, header in (("from", comparison.before), ("to", comparison.after)):
         if header is not None:
             heading.append(f"{word} {header.id} ", style="bold")
-            heading.append(header.label)
+            heading.append_text(literal(header.label))
             heading.append(f" (as of {day_text(header.as_of)})\n", style="dim")
     console.print(heading)
     if comparison.is_empty:

@@ -1,16 +1,27 @@
-"""What every `ipt` command shares: options to objects, dates, who is acting, failures."""
+"""What every `ipt` command shares: options to objects, dates, who is acting, failures, and
+the terminal output that never passes on a control character from user text."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 
 from store.storage import default_store_path
+from store.text import json_for_terminal, visible
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from store.repository import Repository
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -47,7 +58,11 @@ def default_user() -> str:
 
 
 def store_path(args: argparse.Namespace) -> Path:
-    return Path(args.db).expanduser() if args.db else default_store_path()
+    """The store to use: ``--db``, else the default, checked and with any link followed
+    (see :func:`store.safe_files.check_store_path`); refused with a clear message if unusable."""
+    from store.safe_files import check_store_path
+
+    return check_store_path(Path(args.db).expanduser() if args.db else default_store_path())
 
 
 def open_store(args: argparse.Namespace) -> Repository:
@@ -71,3 +86,72 @@ def plan_id_of(args: argparse.Namespace, repo: Repository) -> str:
 
 def by_name(args: argparse.Namespace) -> str:
     return str(args.by or default_user())
+
+
+# Terminal output ---------------------------------------------------------------------------
+
+
+class _Visible:
+    """``inner`` rendered with every control character of its text shown visibly.
+
+    ipt's own terminal codes (colours, cursor moves) are never in a segment's text: styles
+    are applied when the segments are written, and control segments are passed on as they
+    are. What is left is text, and :func:`store.text.visible` makes any ESC, BEL, C1 or
+    bidi character in it harmless. User text normally reaches here already visible (see
+    :func:`tui.presentation.literal`), so layouts allow for the stand-ins; this is the net.
+    """
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: ConsoleRenderable) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            if segment.control:
+                yield segment
+                continue
+            text = visible(segment.text)
+            yield segment if text is segment.text else Segment(text, segment.style)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.inner)
+
+
+class _VisibleHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Visible(renderable) for renderable in renderables]
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """The Rich console for standard output (or standard error) of every `ipt` command.
+
+    Whatever is printed on it goes through :func:`store.text.visible`, so user text can
+    never reach the terminal as a control sequence.
+    """
+    if stderr:
+        console = Console(stderr=True, highlight=False)
+    else:
+        console = Console(highlight=False, soft_wrap=False, width=None if os.isatty(1) else 120)
+    console.push_render_hook(_VisibleHook())
+    return console
+
+
+def write_json(value: Any) -> None:
+    """``value`` as indented JSON on standard output; C1 and bidi characters are escaped."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    sys.stdout.write(json_for_terminal(text) + "\n")
+
+
+def write_error(message: str) -> None:
+    """One message on standard error as it is (long lines unwrapped), control characters visible."""
+    sys.stderr.write(visible(message) + "\n")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, except that everything it prints (usage, help, errors quoting the
+    command line) shows control characters visibly; its subcommands' parsers are of this
+    class too."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(visible(message) if message else message, file)

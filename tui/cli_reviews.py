@@ -67,8 +67,8 @@ def add_review_parser(commands: Any, parse_date: Callable[[str], date]) -> None:
 
 
 def print_session(console: Console, session: ReviewSession) -> None:
-    heading = Text(
-        f"{session.id} · {session.board} · {session.held_on:%d %B %Y} · {session.state.value}", style="bold"
+    heading = literal(
+        f"{session.id} · {session.board} · {session.held_on:%d %B %Y} · {session.state.value}", "bold"
     )
     console.print(heading)
     if session.chair or session.attendees:
@@ -79,9 +79,9 @@ def print_session(console: Console, session: ReviewSession) -> None:
         console.print(literal(f"Snapshot: {session.snapshot_id}"))
     table = Table("Item", "Why", "Commentary", "Decision", "Outcome", title="Agenda", title_justify="left")
     for item in session.items:
-        subject = Text(item.subject, style="bold")
+        subject = literal(item.subject, "bold")
         subject.append("\n")
-        subject.append(item.title)
+        subject.append_text(literal(item.title))
         table.add_row(
             subject,
             literal(item.why),

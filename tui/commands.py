@@ -2,7 +2,8 @@
 switch plan, switch section, and run the board's tasks (export, import, snapshot, compare).
 
 User text is never markup here either: hits are built as plain :class:`Content` and the
-matched letters are highlighted by position, not by parsing the text.
+matched letters are highlighted by position, not by parsing the text; its control
+characters are shown visibly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.style import Style
 
+from store.text import visible
 from tui.screens.base import SECTIONS
 
 if TYPE_CHECKING:
@@ -117,6 +119,7 @@ class IptCommands(Provider):
     async def discover(self) -> Hits:
         for text, help_text, command in candidates(self.ipt):
             if text.startswith(("Go to", "Switch plan")) or text in TASKS:
+                text = visible(text)
                 yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
@@ -129,6 +132,7 @@ class IptCommands(Provider):
             lowered = text.lower()
             if all(word in lowered for word in words):
                 score = max(matcher.match(text), 0.5 if lowered.startswith(words[0]) else 0.1)
+                text = visible(text)
                 yield Hit(score, plain_highlight(text, query), command, text=text, help=help_text)
                 found += 1
                 if found >= MAX_HITS:

@@ -133,7 +133,7 @@ def comparison_groups(comparison: Comparison) -> list[Table]:
         rating.append(" → ")
         rating.append_text(kpi_rating_text(kpi.to_rating.value))
         direction = DIRECTION_SYMBOL[kpi.direction.value] if kpi.direction is not None else "–"
-        moved = Text(
+        moved = literal(
             f"{_reading(kpi.from_reading, kpi.unit)} → {_reading(kpi.to_reading, kpi.unit)} {direction}  "
         )
         moved.append_text(rating)

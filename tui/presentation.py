@@ -2,7 +2,8 @@
 
 Colour is never the only signal: every RAG and status carries a symbol and a word, so a
 colour-blind reader or a black-and-white print loses nothing. User text is always wrapped
-in :class:`rich.text.Text`, never parsed as markup.
+in :class:`rich.text.Text`, never parsed as markup, and its control characters are shown
+visibly (:func:`store.text.visible`): ESC as ``␛``, U+202E as ``\\u202e``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from store.money import format_pounds, format_thousands
+from store.text import visible
 from store.vocabulary import Rag
 
 if TYPE_CHECKING:
@@ -35,8 +37,22 @@ SPARK_BARS = "▁▂▃▄▅▆▇█"
 
 
 def literal(text: str, style: str = "") -> Text:
-    """User text exactly as typed: ``[bold]`` stays the six characters it is."""
-    return Text(text, style=style)
+    """User text exactly as typed: ``[bold]`` stays the six characters it is, and a control
+    character shows as what it is (ESC as ``␛``) instead of acting on the terminal."""
+    return Text(visible(text), style=style)
+
+
+def shown(text: str) -> str:
+    """User text for a plain string on screen (a notification, a text box, a drop-down):
+    control characters visible, as :func:`literal` shows them."""
+    return visible(text)
+
+
+def edited(typed: str, stored: str) -> str:
+    """What a text box that was filled with ``shown(stored)`` holds to save: ``stored``
+    itself while the box still shows it unchanged, so opening and saving a form never
+    rewrites a stored control character as its visible stand-in."""
+    return stored if typed == visible(stored) else typed
 
 
 def rag_text(rag: Rag | None, *, short: bool = False) -> Text:

@@ -22,22 +22,22 @@ from tui.presentation import (
 
 def _heading(plan: Plan, summary: PlanSummary) -> Text:
     text = Text()
-    text.append(plan.name, style="bold")
-    text.append(f" — {plan.authority}\n")
+    text.append_text(literal(plan.name, "bold"))
+    text.append_text(literal(f" — {plan.authority}\n"))
     if plan.inspection:
         inspection = plan.inspection
         judgements = "; ".join(f"{j.criterion}: {j.judgement.value}" for j in inspection.judgements)
-        text.append(f"{inspection.framework}", style="bold")
+        text.append_text(literal(inspection.framework, "bold"))
         if inspection.started_on and inspection.ended_on:
             text.append(f" {inspection.started_on:%d %b %Y} – {inspection.ended_on:%d %b %Y}")
         if judgements:
-            text.append(f" · {judgements}")
+            text.append_text(literal(f" · {judgements}"))
         text.append("\n")
     if plan.governance:
         governance = plan.governance
-        text.append(f"{governance.board}, {governance.cadence}")
+        text.append_text(literal(f"{governance.board}, {governance.cadence}"))
         if governance.chair:
-            text.append(f", chaired by {governance.chair}")
+            text.append_text(literal(f", chaired by {governance.chair}"))
         text.append("\n")
     text.append(f"As of {summary.as_of:%d %B %Y}", style="dim")
     return text

@@ -25,7 +25,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from store.dates import parse_optional_date
 from store.errors import ConflictError, StoreError
 from store.models import Action, ActionUpdate, Plan, Rag, Status
-from tui.presentation import literal, rag_text
+from tui.presentation import edited, literal, rag_text, shown
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.record_form import GENERAL, problems_by_field
@@ -258,7 +258,9 @@ class ActionFormScreen(ModalScreen[str | None]):
     def set_raw(self, raw: dict[str, Any]) -> None:
         for name, value in raw.items():
             widget = self.query_one(f"#field-{name}")
-            if isinstance(widget, Input | Select):
+            if isinstance(widget, Input):
+                widget.value = shown(value)
+            elif isinstance(widget, Select):
                 widget.value = value
             elif isinstance(widget, SelectionList):
                 widget.deselect_all()
@@ -270,7 +272,8 @@ class ActionFormScreen(ModalScreen[str | None]):
         for name in FIELDS:
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input):
-                raw[name] = widget.value
+                stored = self.loaded.get(name)
+                raw[name] = widget.value if not isinstance(stored, str) else edited(widget.value, stored)
             elif isinstance(widget, Select):
                 raw[name] = "" if widget.is_blank() else str(widget.value)
             elif isinstance(widget, SelectionList):
@@ -284,7 +287,7 @@ class ActionFormScreen(ModalScreen[str | None]):
     def show_problems(self, problems: dict[str, str]) -> None:
         for name in (*ORDER, GENERAL):
             label = self.query_one(f"#problem-{name}", Static)
-            label.update(Text(problems.get(name, ""), style="bold red"))
+            label.update(literal(problems.get(name, ""), "bold red"))
             label.display = name in problems
 
     class Saved(Message):
@@ -383,14 +386,14 @@ class ActionFormScreen(ModalScreen[str | None]):
             candidate = Action.model_validate({**base, **values})
         except ValidationError as error:
             return problems_by_field(error, FIELDS)
-        by, on_day, base_revision = self.ipt.by, self.ipt.as_of, self.base_revision
+        by, on_day = self.ipt.by, self.ipt.as_of
         original = self.original
         if original is None:
             updates = [ActionUpdate(on=on_day, author=by, text=note, rag=candidate.rag)]
             new = candidate.model_copy(update={"updates": updates if note else []})
 
             def create() -> None:
-                repo.save(plan_id, new, by=by, base_revision=base_revision, create=True)
+                repo.create(plan_id, new, by=by)
 
             return new.ref, create
         changes = {k: v for k, v in values.items() if getattr(original, k) != v}
@@ -406,7 +409,7 @@ class ActionFormScreen(ModalScreen[str | None]):
                 on=on_day,
                 note=note or None,
                 due_reason=reason or None,
-                base_revision=base_revision,
+                base=original,
             )
 
         return original.ref, update

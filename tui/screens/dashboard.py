@@ -23,6 +23,7 @@ from tui.presentation import (
     kpi_rating_text,
     literal,
     progress_bar,
+    shown,
     sparkline,
     thousands,
 )
@@ -151,7 +152,7 @@ def kpi_tile(status: KpiStatus) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append_text(literal(kpi.name, "bold"))
     text.append("\n")
-    unit = f" {kpi.unit}" if kpi.unit and kpi.unit != "%" else kpi.unit
+    unit = shown(f" {kpi.unit}" if kpi.unit and kpi.unit != "%" else kpi.unit)
     if status.latest is not None:
         text.append(f"{status.latest.value}{unit}", style="bold")
     else:

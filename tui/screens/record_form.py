@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import ValidationError
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,6 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from store.errors import RuleBroken
 from store.validation import describe_errors
+from tui.presentation import edited, literal, shown
 
 GENERAL = "_form"
 """Key for a problem that names no field."""
@@ -96,23 +96,27 @@ class RecordFormScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog form"):
-            yield Static(Text(self.form_title, style="bold"), classes="form-title")
+            yield Static(literal(self.form_title, "bold"), classes="form-title")
             if self.intro:
-                yield Static(Text(self.intro), classes="form-intro")
+                yield Static(literal(self.intro), classes="form-intro")
             with VerticalScroll(classes="form-fields"):
                 for spec in self.fields:
                     with Horizontal(classes="form-row"):
                         yield Label(spec.label, classes="form-label")
                         if spec.options:
                             select: Select[str] = Select(
-                                [(Text(shown), value) for shown, value in spec.options],
+                                [(literal(text), value) for text, value in spec.options],
                                 id=f"field-{spec.name}",
                                 allow_blank=False,
                                 value=spec.value or spec.options[0][1],
                             )
                             yield select
                         else:
-                            yield Input(spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}")
+                            yield Input(
+                                shown(spec.value),
+                                placeholder=shown(spec.placeholder),
+                                id=f"field-{spec.name}",
+                            )
                     yield Static(id=f"problem-{spec.name}", classes="problem")
             yield Static(id=f"problem-{GENERAL}", classes="problem")
             with Horizontal(classes="buttons"):
@@ -130,14 +134,14 @@ class RecordFormScreen(ModalScreen[bool]):
             if isinstance(widget, Select):
                 result[spec.name] = "" if widget.is_blank() else str(widget.value)
             elif isinstance(widget, Input):
-                result[spec.name] = widget.value.strip()
+                result[spec.name] = edited(widget.value, spec.value).strip()
         return result
 
     def show_problems(self, problems: dict[str, str]) -> None:
         for spec in [*(f.name for f in self.fields), GENERAL]:
             label = self.query_one(f"#problem-{spec}", Static)
             message = problems.get(spec, "")
-            label.update(Text(message, style="bold red"))
+            label.update(literal(message, "bold red"))
             label.display = bool(message)
 
     def action_save(self) -> None:

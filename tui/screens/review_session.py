@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Select, Static
 from store.errors import StoreError
 from store.models import Rag, ReviewItem, ReviewSession, ReviewState, Status
 from store.reviews import add_decision, close_review, record_item
-from tui.presentation import literal, rag_text
+from tui.presentation import edited, literal, rag_text, shown
 from tui.screens.action_form import day_text, parse_day
 from tui.screens.base import SectionScreen
 from tui.screens.confirm import ConfirmScreen
@@ -196,7 +196,7 @@ class ReviewSessionScreen(SectionScreen):
         for name, value in self.loaded.items():
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input | Select):
-                widget.value = value
+                widget.value = shown(value) if isinstance(widget, Input) else value
         if action is not None:
             self.query_one("#field-progress", Input).placeholder = f"now {action.progress}"
             self.query_one("#field-due_on", Input).placeholder = f"now {day_text(action.due_on) or 'none'}"
@@ -207,7 +207,7 @@ class ReviewSessionScreen(SectionScreen):
     def show_problems(self, problems: dict[str, str]) -> None:
         for name in (*FIELDS, GENERAL):
             label = self.query_one(f"#problem-{name}", Static)
-            label.update(Text(problems.get(name, ""), style="bold red"))
+            label.update(literal(problems.get(name, ""), "bold red"))
             label.display = name in problems
 
     def raw(self) -> dict[str, str]:
@@ -215,7 +215,7 @@ class ReviewSessionScreen(SectionScreen):
         for name in FIELDS:
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input):
-                raw[name] = widget.value
+                raw[name] = edited(widget.value, self.loaded.get(name, ""))
             elif isinstance(widget, Select):
                 raw[name] = KEEP if widget.is_blank() else str(widget.value)
         return raw

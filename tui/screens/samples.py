@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from tui.presentation import literal
 
 
 def available_samples() -> list[tuple[str, str]]:
@@ -42,8 +43,10 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
-            yield Static(Text(self.question))
-            yield OptionList(*(Option(Text(shown), id=key) for key, shown in self.choices), id=self.list_id)
+            yield Static(literal(self.question))
+            yield OptionList(
+                *(Option(literal(shown), id=key) for key, shown in self.choices), id=self.list_id
+            )
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.presentation import literal
 from tui.widgets.footer import Footer
 
 
@@ -23,10 +23,10 @@ class StartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         where = str(self.store_path) if self.store_path else "a store in memory"
-        message = Text(self.error, style="bold red") if self.error else Text(f"Opening {where} …")
+        message = literal(self.error, "bold red") if self.error else literal(f"Opening {where} …")
         with Middle(), Center():
             yield Static(message, id="start-message")
         yield Footer()
 
     def show_error(self, error: str) -> None:
-        self.query_one("#start-message", Static).update(Text(error, style="bold red"))
+        self.query_one("#start-message", Static).update(literal(error, "bold red"))

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from store.models import Kpi, Polarity, Reading
 from store.money import financial_year_of
 from store.rollups import KpiStatus
-from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, literal, sparkline
+from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, literal, shown, sparkline
 
 BAR_WIDTH = 36
 MAX_ROWS = 12
@@ -55,7 +55,7 @@ def kpi_chart_text(status: KpiStatus, *, width: int = BAR_WIDTH) -> Text:
             mark = min(width - 1, int(abs(target) / largest * width))
             bar[mark] = "┃"
         style = "cyan" if target is None else ("green" if _meets(kpi, reading.value, target) else "red")
-        label = reading.label or f"{reading.on:%b %Y}"
+        label = shown(reading.label) or f"{reading.on:%b %Y}"
         is_baseline = kpi.baseline is not None and reading is kpi.baseline and index == 0
         text.append(f"\n{label[:12]:>12} ", style="dim" if is_baseline else "")
         text.append("".join(bar), style=style)
