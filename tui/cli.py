@@ -26,7 +26,6 @@ from tui.cli_common import (
     write_error,
     write_json,
 )
-from tui.cli_edits import EDIT_COMMANDS, add_edit_parsers
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
@@ -132,19 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to assess against (default: today, or the snapshot's)",
     )
 
-    restore = commands.add_parser(
+    commands.add_parser(
         "restore-backup",
         help="put back the previous good version of a damaged store (the damaged file is kept)",
-    )
-    restore.add_argument(
-        "--force",
-        action="store_true",
-        help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
     from tui.cli_reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
-    add_edit_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
@@ -341,8 +334,6 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         changes["completed_on"] = args.completed
     if not changes and not args.note:
         raise CommandFailed("nothing to change: give --status, --rag, --progress, --due, --owner or --note")
-    if args.note is not None and len(args.note) > 20_000:  # the model's limit for an update's text
-        raise CommandFailed(f"--note: {len(args.note):,} characters; an update may be at most 20,000")
     if args.due is not None and not args.due_reason:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)
@@ -386,27 +377,16 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
-    """Put the backup back; a store that is not damaged is refused (naming the save it would
-    undo) unless ``--force``. The file that was the store is always kept beside it."""
     from datetime import datetime
 
-    from store.backup import restore
+    from store.repository import Repository, restore_backup
 
     path = store_path(args)
-    result = restore(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"), force=args.force)
-    if not result.changed:
-        message = f"{path} already holds the backup (revision {result.revision}); nothing was changed."
-    elif result.kept is None:
-        message = f"Restored {path} to revision {result.revision} from the backup (there was no store)."
-    elif result.damaged:
-        message = f"Restored {path} to revision {result.revision}; the damaged file is kept at {result.kept}."
-    else:
-        undone = f"undoing {result.undone.label}" if result.undone else "replacing a store of a newer ipt"
-        message = (
-            f"Restored {path} to revision {result.revision}, {undone}; "
-            f"the replaced store is kept at {result.kept}."
-        )
-    console.print(message, markup=False)
+    kept = restore_backup(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"))
+    repo = Repository(path)
+    console.print(
+        f"Restored {path} to revision {repo.revision}; the damaged file is kept at {kept}.", markup=False
+    )
     return EXIT_OK
 
 
@@ -457,7 +437,6 @@ COMMANDS: dict[str | None, Command] = {
     "snapshots": board_command("cmd_snapshots"),
     "compare": board_command("cmd_compare"),
     "export": board_command("cmd_export"),
-    **EDIT_COMMANDS,
 }
 
 
