@@ -75,10 +75,13 @@ lock:
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(BIN)/uv pip compile pyproject.toml - --extra dev --universal --python-version 3.11 \
 	      --generate-hashes --no-header --quiet $(ARGS) --output-file $(LOCK)
-	sed -i '1i # Every package of the development environment (runtime, the dev extra, the build backend)\
-	# at the versions CI tested, with their hashes; `make` installs it with pip --require-hashes.\
-	# Written by `make lock` (uv pip compile pyproject.toml --extra dev --universal --generate-hashes);\
-	# `make lock ARGS=--upgrade` moves to newer releases. Do not edit by hand.' $(LOCK)
+	{ printf '%s\n' \
+	    '# Every package of the development environment (runtime, the dev extra, the build backend)' \
+	    '# at the versions CI tested, with their hashes; `make` installs it with pip --require-hashes.' \
+	    '# Written by `make lock` (uv pip compile pyproject.toml --extra dev --universal --generate-hashes);' \
+	    '# `make lock ARGS=--upgrade` moves to newer releases. Do not edit by hand.'; \
+	  cat $(LOCK); } >$(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
