@@ -184,3 +184,11 @@ def test_a_killed_lock_holder_does_not_block_the_next_save(tmp_path: Path) -> No
     )
     assert time.monotonic() - started < 5
     assert Repository(store).plan("test-plan").action("WF-01").progress == 2
+
+
+def test_kill_9_during_restore_backup_always_leaves_a_store(tmp_path: Path) -> None:
+    """20 kills of `ipt restore-backup` (the full campaign, `make faults`, runs 200)."""
+    from tests.faults import campaign
+
+    section = campaign.restore_kill_campaign(tmp_path, kills=20, seed=11, min_mid_restore=3)
+    assert section.ok, f"{section.failures()}\n{campaign.render([section])}"

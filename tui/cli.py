@@ -131,9 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to assess against (default: today, or the snapshot's)",
     )
 
-    commands.add_parser(
+    restore = commands.add_parser(
         "restore-backup",
         help="put back the previous good version of a damaged store (the damaged file is kept)",
+    )
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
     from tui.cli_reviews import add_review_parser
 
@@ -377,16 +382,27 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
+    """Put the backup back; a store that is not damaged is refused (naming the save it would
+    undo) unless ``--force``. The file that was the store is always kept beside it."""
     from datetime import datetime
 
-    from store.repository import Repository, restore_backup
+    from store.backup import restore
 
     path = store_path(args)
-    kept = restore_backup(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"))
-    repo = Repository(path)
-    console.print(
-        f"Restored {path} to revision {repo.revision}; the damaged file is kept at {kept}.", markup=False
-    )
+    result = restore(path, stamp=datetime.now().strftime("%Y%m%dT%H%M%S"), force=args.force)
+    if not result.changed:
+        message = f"{path} already holds the backup (revision {result.revision}); nothing was changed."
+    elif result.kept is None:
+        message = f"Restored {path} to revision {result.revision} from the backup (there was no store)."
+    elif result.damaged:
+        message = f"Restored {path} to revision {result.revision}; the damaged file is kept at {result.kept}."
+    else:
+        undone = f"undoing {result.undone.label}" if result.undone else "replacing a store of a newer ipt"
+        message = (
+            f"Restored {path} to revision {result.revision}, {undone}; "
+            f"the replaced store is kept at {result.kept}."
+        )
+    console.print(message, markup=False)
     return EXIT_OK
 
 

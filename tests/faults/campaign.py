@@ -11,7 +11,9 @@ Run ``python -m tests.faults.campaign`` (``make faults``) for the full campaign,
 4. a lock holder killed with kill -9;
 5. a store the process may read but not write (really: the child drops to ``nobody``);
 6. damaged stores: truncated, garbage appended, empty, a byte-order mark, not an object, a
-   newer schema, a broken rule.
+   newer schema, a broken rule;
+7. kill -9 at random moments during ``ipt restore-backup`` (a healthy store with ``--force``,
+   or a damaged one).
 
 Workers are forked, so hundreds start in milliseconds; the small-store workers run the real
 ``ipt update`` entry point. Each worker reports on a pipe when an update starts (``s``), when
@@ -26,6 +28,7 @@ import contextlib
 import errno
 import functools
 import hashlib
+import io
 import os
 import random
 import select
@@ -44,6 +47,7 @@ from typing import Any
 import filelock
 import orjson
 
+from store.backup import restore_backup
 from store.errors import (
     ConflictError,
     DamagedStore,
@@ -55,7 +59,7 @@ from store.errors import (
 )
 from store.journal import AuditJournal, journal_path
 from store.models import Status
-from store.repository import Repository, restore_backup
+from store.repository import Repository
 from store.storage import TEMP_MARKER, backup_path, temp_prefix
 
 ON = date(2019, 10, 3)
@@ -905,6 +909,175 @@ def damage_campaign(folder: Path, *, truncations: int = 200, seed: int = 5) -> S
     return section
 
 
+# 7. kill -9 during restore-backup ------------------------------------------------------------
+
+
+def _restore_child(store: Path, force: bool, write_fd: int) -> None:
+    """In a worker: run the real ``ipt restore-backup``, saying on the pipe when it starts and ends."""
+    from tui.cli import main
+
+    _quiet()
+    argv = ["--db", str(store), "restore-backup", *(["--force"] if force else [])]
+    os.write(write_fd, b"s\n")
+    code = main(argv)
+    os.write(write_fd, f"d{code}\n".encode())
+    os._exit(code)
+
+
+def _restore_template(folder: Path) -> tuple[Path, bytes, bytes]:
+    """A store at revision 2 whose backup is revision 1; returns (store, its bytes, the backup's)."""
+    store = small_store(folder)
+    Repository(store).update_action(
+        SMALL_PLAN, SMALL_REF, {"progress": 40}, by="pm", on=ON, note="the save a restore undoes"
+    )
+    return store, store.read_bytes(), backup_path(store).read_bytes()
+
+
+def _reset(template: Path, work: Path) -> Path:
+    """``work`` becomes a fresh copy of the template's store, backup and journal."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in ("plans.json", "plans.json.bak", "plans.json.audit.jsonl"):
+        shutil.copy2(template / name, work / name)
+    return work / "plans.json"
+
+
+def _plan_json(repo: Repository) -> bytes:
+    return orjson.dumps(repo.plan(SMALL_PLAN).model_dump(mode="json"))
+
+
+def journal_agrees(repo: Repository) -> bool:
+    """The audit trail says what the store holds: no entry newer than the store, and each
+    action field's latest audited value (each added update, for updates) is the stored one."""
+    entries = repo.audit()
+    if any(entry.revision > repo.revision for entry in entries):
+        return False
+    for action in repo.plan(SMALL_PLAN).actions:
+        stored = action.model_dump(mode="json")
+        audited = [e for e in entries if e.entity == "action" and e.key == action.ref]
+        if [e.new for e in audited if e.field == "updates"] != stored["updates"]:
+            return False
+        latest = {e.field: e.new for e in audited if e.field != "updates"}
+        if any(field in stored and stored[field] != value for field, value in latest.items()):
+            return False
+    return True
+
+
+def restore_kill_campaign(
+    folder: Path, *, kills: int, seed: int, title: str | None = None, min_mid_restore: int | None = None
+) -> Section:
+    """Kill ``ipt restore-backup`` with kill -9 at random moments, half the time restoring a
+    healthy store with ``--force``, half the time a damaged one. After every kill the store
+    must exist, open, and hold the state before the restore or after it; its audit trail
+    must agree with it; the backup must be unchanged and the replaced file kept somewhere."""
+    section = Section(title or f"7. kill -9 during restore-backup ({kills} kills)")
+    import tui.cli  # loaded once here, so that a forked worker spends its time restoring
+
+    with timed(section):
+        rng = random.Random(seed)
+        template, good, backup = _restore_template(folder / "template")
+        damaged = good[: len(good) // 2]
+        before_plan = _plan_json(Repository(template))
+        after_plan = _plan_json(Repository(template.with_name("plans.json.bak")))
+        work = folder / "work"
+
+        def start(force: bool) -> tuple[int, Events]:
+            read_fd, write_fd = os.pipe()
+            pid = _fork(functools.partial(_restore_child, store, force, write_fd))
+            os.close(write_fd)
+            return pid, Events(read_fd)
+
+        # Once in this process, so that a forked worker finds every module it needs loaded.
+        store = _reset(template.parent, work)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            tui.cli.main(["--db", str(store), "restore-backup", "--force"])
+        # How long a restore takes here, so that kills can be spread over one.
+        durations: list[float] = []
+        calibration_failed = 0
+        for i in range(6):
+            store = _reset(template.parent, work)
+            force = i % 2 == 0
+            if not force:
+                store.write_bytes(damaged)
+            pid, events = start(force)
+            events.wait_for("s", 1, timeout=30)
+            started = time.monotonic()
+            code = _wait(pid)
+            durations.append(time.monotonic() - started)
+            events.drain()
+            calibration_failed += code != 0 or store.read_bytes() != backup
+        restore_time = statistics.median(durations)
+        missing = unreadable = neither = audit_wrong = backup_changed = lost = mid_restore = 0
+        finished = left_before = restored = not_started = not_finished = 0
+        for _ in range(kills):
+            store = _reset(template.parent, work)
+            force = rng.random() < 0.5
+            original = good if force else damaged
+            if not force:
+                store.write_bytes(damaged)
+            pid, events = start(force)
+            events.wait_for("s", 1, timeout=30)
+            time.sleep(rng.uniform(0, 1.5 * restore_time))
+            os.kill(pid, signal.SIGKILL)
+            _wait(pid)
+            log = events.drain()
+            if any(e.startswith("d") for e in log):
+                finished += 1
+            elif "s" in log:
+                mid_restore += 1
+            else:
+                not_started += 1
+            # The file that was the store must survive somewhere: as the store or kept beside it.
+            if not any(p.read_bytes() == original for p in work.iterdir() if p.name.startswith("plans.json")):
+                lost += 1
+            if backup_path(store).read_bytes() != backup:
+                backup_changed += 1
+            if not store.exists():
+                missing += 1
+            else:
+                try:
+                    repo: Repository | None = Repository(store)
+                except StoreError:
+                    repo = None
+                    if force or store.read_bytes() != damaged:
+                        unreadable += 1  # a damaged store left as it was is the state before
+                if repo is not None:
+                    state = _plan_json(repo)
+                    if state == after_plan:
+                        restored += 1
+                    elif force and state == before_plan:
+                        left_before += 1
+                    else:
+                        neither += 1
+                    if not journal_agrees(repo):
+                        audit_wrong += 1
+            # Running it again (as the user would) finishes the job.
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                code = tui.cli.main(["--db", str(store), "restore-backup", "--force"])
+            try:
+                finishes = code == 0 and store.read_bytes() == backup and journal_agrees(Repository(store))
+            except StoreError:
+                finishes = False
+            not_finished += not finishes
+        section.equal("calibration restores that failed", calibration_failed, 0)
+        section.add("median restore", f"{restore_time * 1000:.1f} ms", "(info)", True)
+        section.equal("kills", mid_restore + finished + not_started, kills)
+        section.equal("workers that did not start", not_started, 0)
+        least = kills // 3 if min_mid_restore is None else min_mid_restore
+        section.add("kills that landed mid-restore", mid_restore, f">= {least}", mid_restore >= least)
+        section.add("restores that finished before the kill", finished, "(info)", True)
+        section.add("stores holding the backup after the kill", restored, "(info)", True)
+        section.add("stores still as before (or still damaged)", kills - restored, "(info)", True)
+        section.equal("no store file after a kill", missing, 0)
+        section.equal("store that does not open (not the damaged one)", unreadable, 0)
+        section.equal("neither before nor after the restore", neither, 0)
+        section.equal("audit trail disagreeing with the store", audit_wrong, 0)
+        section.equal("backup changed", backup_changed, 0)
+        section.equal("replaced file lost", lost, 0)
+        section.equal("restore-backup run again did not finish the job", not_finished, 0)
+    return section
+
+
 # The whole campaign ------------------------------------------------------------------------
 
 
@@ -950,6 +1123,9 @@ def run(
     step(read_only_campaign())
     log("damaged stores ...")
     step(damage_campaign(work / "damaged", truncations=truncations, seed=seed))
+    restore_kills = 40 if quick else 200
+    log(f"kill -9 during restore-backup ({restore_kills} kills) ...")
+    step(restore_kill_campaign(work / "restore", kills=restore_kills, seed=seed + 7))
     return sections
 
 
