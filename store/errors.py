@@ -105,3 +105,26 @@ class SaveFailed(StoreError):
 
     def __init__(self, path: Path, why: str) -> None:
         super().__init__(f"{path}: not saved: {why}. The previous version of the store is intact.")
+
+
+class UnsafePath(StoreError):
+    """A file or folder ipt would read or write is not what it must be (a folder where a file
+    belongs, a pipe or a device, a file where a folder belongs); nothing was written."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}; nothing was written.")
+        self.path = path
+        self.why = why
+
+
+class SymlinkRefused(UnsafePath):
+    """A file or folder ipt makes itself (journal, lock, backup, temporary file, snapshots,
+    settings) is a symbolic link: ipt does not write through links it did not make."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(
+            path,
+            f"the {what} is a symbolic link, and ipt does not write through links "
+            "(remove the link, or put the real file there)",
+        )
+        self.what = what

@@ -10,7 +10,6 @@ for the store's current revision only the token the store carries.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Any
 
 import orjson
 
-from store.errors import SaveFailed
+from store.errors import SaveFailed, StoreError
 from store.models import AuditEntry
+from store.safe_files import open_for_append_nofollow, open_regular_file, write_all
 
 
 def journal_path(store_path: Path) -> Path:
@@ -45,16 +45,15 @@ class AuditJournal:
             self._memory.append(lines)
             return
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = open_for_append_nofollow(self.path, what="audit journal")
         except OSError as error:
             raise SaveFailed(self.path, error.strerror or str(error)) from error
         try:
             # A save killed mid-append can leave a partial last line: start on a fresh one.
-            if os.fstat(fd).st_size and not _ends_with_newline(self.path):
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
                 lines = b"\n" + lines
-            view = memoryview(lines)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, lines)
             os.fsync(fd)
         except OSError as error:
             raise SaveFailed(self.path, error.strerror or str(error)) from error
@@ -66,7 +65,15 @@ class AuditJournal:
             for chunk in self._memory:
                 yield from chunk.splitlines()
             return
-        with contextlib.suppress(FileNotFoundError), self.path.open("rb") as handle:
+        try:
+            fd, _ = open_regular_file(self.path, what="audit journal", follow_links=False)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StoreError(
+                f"{self.path}: cannot read the audit journal: {error.strerror or error}"
+            ) from None
+        with os.fdopen(fd, "rb") as handle:
             yield from handle
 
     def entries(
@@ -106,9 +113,3 @@ class AuditJournal:
                     continue
                 selected.append(AuditEntry.model_validate(record))
         return selected
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"

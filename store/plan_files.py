@@ -6,12 +6,17 @@ reported with its path inside the file, e.g. ``plan.actions[3].due_on``.
 
 from __future__ import annotations
 
+import json
+import math
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 from pydantic import ValidationError
 
 from store.models import SCHEMA_VERSION, Plan, PlanFile
+from store.safe_files import open_regular_file, read_regular_file
 from store.storage import write_atomically
 from store.validation import describe_errors
 
@@ -31,12 +36,20 @@ class PlanFileError(Exception):
 
 
 def looks_like_plan_file(path: Path) -> bool:
-    """Whether ``path`` announces itself as a plan file in its first bytes."""
+    """Whether ``path`` announces itself as a plan file in its first bytes.
+
+    Something there that is not a regular file (a folder, a FIFO, a device) is refused with
+    :class:`~store.errors.UnsafePath` rather than read, so a pipe never blocks."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        fd, _ = open_regular_file(path, what="file")
     except OSError:
         return False
+    try:
+        head = os.read(fd, 4096)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     return b'"ipt-plan"' in head or b'"format"' in head
 
 
@@ -47,7 +60,9 @@ def parse_plan_file(path: Path, raw: bytes) -> PlanFile:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise PlanFileError(path, [f"not valid JSON: {error}"]) from None
+        document = _with_huge_numbers_as_text(raw, error)
+        if document is None:
+            raise PlanFileError(path, [f"not valid JSON: {error}"]) from None
     if not isinstance(document, dict):
         raise PlanFileError(path, [f"the top level must be an object, not a {type(document).__name__}"])
     if document.get("format") != "ipt-plan":
@@ -63,14 +78,36 @@ def parse_plan_file(path: Path, raw: bytes) -> PlanFile:
         raise PlanFileError(path, describe_errors(error)) from None
 
 
-def read_plan_file(path: Path) -> PlanFile:
+def _with_huge_numbers_as_text(raw: bytes, error: orjson.JSONDecodeError) -> object | None:
+    """The document again when orjson refused it only for a number too large for a float
+    (``1e400``), with each such number kept as its text, so validation names the field it
+    is in; None for any other fault."""
+    if "number is infinity" not in str(error):
+        return None
+
+    def number(text: str) -> float | str:
+        value = float(text)
+        return value if math.isfinite(value) else text
+
+    def constant(text: str) -> NoReturn:
+        raise ValueError(f"{text} is not JSON")
+
     try:
-        size = path.stat().st_size
+        document = json.loads(raw, parse_float=number, parse_constant=constant)
+        orjson.dumps(document)  # what orjson would refuse besides (a lone surrogate) is refused
+    except (ValueError, RecursionError, TypeError, orjson.JSONEncodeError):
+        return None
+    return document  # type: ignore[no-any-return]
+
+
+def read_plan_file(path: Path) -> PlanFile:
+    """Read and validate a plan file. Anything but a regular file of at most
+    :data:`MAX_PLAN_FILE_BYTES` is refused (:class:`~store.errors.UnsafePath`) unread."""
+    try:
+        raw = read_regular_file(path, limit=MAX_PLAN_FILE_BYTES, what="plan file")
     except OSError as error:
         raise PlanFileError(path, [error.strerror or str(error)]) from None
-    if size > MAX_PLAN_FILE_BYTES:
-        raise PlanFileError(path, [f"the file is {size:,} bytes; the limit is {MAX_PLAN_FILE_BYTES:,}"])
-    return parse_plan_file(path, path.read_bytes())
+    return parse_plan_file(path, raw)
 
 
 def plan_file_bytes(plan: Plan) -> bytes:

@@ -32,9 +32,19 @@ import filelock
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from store.errors import NewerSchema, NotFound, ReadOnlyStore, RuleBroken, SaveFailed, StoreBusy, StoreError
+from store.errors import (
+    NewerSchema,
+    NotFound,
+    ReadOnlyStore,
+    RuleBroken,
+    SaveFailed,
+    StoreBusy,
+    StoreError,
+    UnsafePath,
+)
 from store.models import SCHEMA_VERSION, Plan
 from store.rollups.summary import plan_summary, summary_to_json
+from store.safe_files import MAX_STORE_BYTES, make_private_folder, read_regular_file, refuse_symlink
 from store.storage import TEMP_MARKER, write_atomically
 from store.validation import describe_errors
 
@@ -187,8 +197,11 @@ class SnapshotStore:
                 self._memory_files[f"{snapshot.id}.json"] = payload
                 self._memory_index = [*headers, header]
             else:
-                write_atomically(self.folder / f"{snapshot.id}.json", payload)
-                write_atomically(self.folder / INDEX_NAME, index)
+                # Both checked first, so a refused index never leaves a snapshot file behind.
+                refuse_symlink(self.folder / f"{snapshot.id}.json", "snapshot file")
+                refuse_symlink(self.folder / INDEX_NAME, "snapshot index")
+                write_atomically(self.folder / f"{snapshot.id}.json", payload, what="snapshot file")
+                write_atomically(self.folder / INDEX_NAME, index, what="snapshot index")
         return header
 
     @contextlib.contextmanager
@@ -197,7 +210,9 @@ class SnapshotStore:
             yield
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_folder(self.folder, what="snapshots folder")
+            refuse_symlink(self.folder / LOCK_NAME, "snapshots lock file")
+            refuse_symlink(self.folder / INDEX_NAME, "snapshot index")  # before the lock file is made
             self._lock.acquire()
         except filelock.Timeout:
             raise StoreBusy(self.folder, self.lock_timeout) from None
@@ -241,11 +256,12 @@ class SnapshotStore:
             return list(self._memory_index)
         path = self.folder / INDEX_NAME
         try:
-            return SnapshotIndex.model_validate_json(path.read_bytes()).snapshots
+            raw = read_regular_file(path, limit=MAX_STORE_BYTES, what="snapshot index", follow_links=False)
+            return SnapshotIndex.model_validate_json(raw).snapshots
         except FileNotFoundError:
             if not self.folder.exists():
                 return []
-        except (OSError, ValidationError):
+        except (OSError, ValidationError, UnsafePath):
             pass
         return self._rebuild_index()
 
@@ -288,11 +304,15 @@ class SnapshotStore:
                 raise NotFound(f"no snapshot {wanted} ({self._describe_known()})")
         else:
             try:
-                raw = where.read_bytes()
+                raw = read_regular_file(
+                    where, limit=MAX_STORE_BYTES, what="snapshot file", follow_links=False
+                )
             except FileNotFoundError:
                 raise NotFound(f"no snapshot {wanted} in {self.folder} ({self._describe_known()})") from None
             except OSError as error:
                 raise SnapshotDamaged(where, error.strerror or str(error)) from None
+            except UnsafePath as error:
+                raise SnapshotDamaged(where, error.why) from None
         return _parse_snapshot(where, raw, wanted)
 
 

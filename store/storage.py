@@ -60,24 +60,31 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, payload: bytes) -> None:
+def write_atomically(path: Path, payload: bytes, *, what: str = "file") -> None:
     """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
 
-    The temporary file is created owner-only (0600). On any failure it is removed and
-    :class:`SaveFailed` is raised; the original file is untouched.
+    The temporary file is created owner-only (0600), never through a link. On any failure
+    it is removed and :class:`SaveFailed` is raised; the original file is untouched. A
+    ``path`` that is a symbolic link is refused (:class:`~store.errors.SymlinkRefused`,
+    naming it as ``what``): the rename would silently put a plain file in the link's place.
     """
+    from store.errors import StoreError
+    from store.safe_files import create_new_file, refuse_symlink, replace_file, write_all
+
+    refuse_symlink(path, what)
     temp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_new_file(temp, what="temporary file")
         try:
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            write_all(fd, payload)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temp, path)
+        replace_file(temp, path, what=what)
+    except StoreError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     except OSError as error:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -96,14 +103,26 @@ def keep_backup(path: Path) -> None:
     A hard link costs no copying, so every save keeps the previous version at no cost to
     the edit. Where the file system has no hard links, no backup is kept.
     """
+    from store.errors import StoreError
+    from store.safe_files import refuse_symlink
+
+    # A link would be linked itself (os.link does not follow it), and the backup renamed
+    # over a link would take the place of whatever the user linked to: refuse both.
+    refuse_symlink(path, "store file")
+    refuse_symlink(backup_path(path), "backup")
     if not path.exists():
         return
     temp = path.with_name(f"{temp_prefix(path)}bak-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         os.link(path, temp)
+        refuse_symlink(backup_path(path), "backup")
         os.replace(temp, backup_path(path))
     except OSError:
         pass
+    except StoreError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     # Renaming a link onto another link of the same file does nothing (the store and its
     # backup are one file after a save killed at this point), so the link may still be here.
     with contextlib.suppress(OSError):
@@ -148,12 +167,21 @@ _HEADER = re.compile(rb'^\{"meta":\{"1":\{[^{}]*"commit":"([0-9a-f]{16})"')
 
 
 def read_commit_token(path: Path) -> bytes | None:
-    """The commit token stamped at the head of the file, or None if it has none."""
+    """The commit token stamped at the head of the file, or None if it has none (or cannot be
+    read: a full read says why). Never blocks: anything but a regular file has no token."""
+    from store.errors import StoreError
+    from store.safe_files import open_regular_file
+
     try:
-        with path.open("rb") as handle:
-            head = handle.read(512)
-    except FileNotFoundError:
+        fd, _ = open_regular_file(path, what="store")
+    except (OSError, StoreError):
         return None
+    try:
+        head = os.read(fd, 512)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     match = _HEADER.match(head)
     return match.group(1) if match else None
 
@@ -192,8 +220,10 @@ class AtomicJSONStorage(Storage):
         token = read_commit_token(self.path)
         if self._cache is not None and token is not None and token == self._token:
             return self._cache
+        from store.safe_files import MAX_STORE_BYTES, read_regular_file
+
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular_file(self.path, limit=MAX_STORE_BYTES, what="store")
         except FileNotFoundError:
             self._cache, self._token = {}, None
             return self._cache

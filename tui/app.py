@@ -228,6 +228,13 @@ class IptApp(App[None]):
         self.theme = self.settings.theme
         look = None
         if self.store_path is not None:
+            from store.safe_files import check_store_path
+
+            try:
+                self.store_path = check_store_path(self.store_path)
+            except StoreError as error:
+                self.post_message(self.StoreFailed(str(error)))
+                return
             with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
                 look = first_look(self.store_path, self.requested_plan_id)
         if look is None:

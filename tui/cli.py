@@ -339,6 +339,8 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         changes["completed_on"] = args.completed
     if not changes and not args.note:
         raise CommandFailed("nothing to change: give --status, --rag, --progress, --due, --owner or --note")
+    if args.note is not None and len(args.note) > 20_000:  # the model's limit for an update's text
+        raise CommandFailed(f"--note: {len(args.note):,} characters; an update may be at most 20,000")
     if args.due is not None and not args.due_reason:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)

@@ -58,7 +58,11 @@ def default_user() -> str:
 
 
 def store_path(args: argparse.Namespace) -> Path:
-    return Path(args.db).expanduser() if args.db else default_store_path()
+    """The store to use: ``--db``, else the default, checked and with any link followed
+    (see :func:`store.safe_files.check_store_path`); refused with a clear message if unusable."""
+    from store.safe_files import check_store_path
+
+    return check_store_path(Path(args.db).expanduser() if args.db else default_store_path())
 
 
 def open_store(args: argparse.Namespace) -> Repository:

@@ -69,7 +69,9 @@ class ActionFilter:
         if self.overdue and not (open_due is not None and open_due < as_of):
             return False
         if self.due_within_days is not None:
-            last_day = as_of + timedelta(days=self.due_within_days)
+            within = self.due_within_days
+            # Near the end of the calendar the window stops at its last day rather than overflowing.
+            last_day = as_of + timedelta(days=within) if (date.max - as_of).days >= within else date.max
             if not (open_due is not None and as_of <= open_due <= last_day):
                 return False
         return True

@@ -6,10 +6,21 @@ unreadable file gives the defaults, so a broken settings file never stops the tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from store.errors import StoreError
+from store.safe_files import (
+    create_new_file,
+    make_private_folder,
+    read_regular_file,
+    refuse_symlink,
+    replace_file,
+    write_all,
+)
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -37,26 +48,49 @@ def default_settings_path() -> Path:
     return Path(platformdirs.user_config_dir("ipt", appauthor=False)) / "settings.json"
 
 
+MAX_SETTINGS_BYTES = 64 * 1024
+
+
 def load_settings(path: Path | None) -> Settings:
-    """Read the settings, falling back to the defaults for anything missing or malformed."""
+    """Read the settings, falling back to the defaults for anything missing or malformed
+    (a FIFO or a device there is not read: it gives the defaults too, without waiting)."""
     if path is None or not path.exists():
         return Settings()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = json.loads(read_regular_file(path, limit=MAX_SETTINGS_BYTES, what="settings file"))
+    except (OSError, ValueError, StoreError):
         return Settings()
     theme = raw.get("theme") if isinstance(raw, dict) else None
     return Settings(theme=theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME)
 
 
-def save_settings(path: Path | None, settings: Settings) -> None:
-    """Write the settings atomically; a failure to write is ignored (they are only preferences)."""
+def save_settings(path: Path | None, settings: Settings) -> str | None:
+    """Write the settings atomically, owner-only (0600), in an owner-only (0700) config
+    folder if it has to be made. They are only preferences, so a failure is not raised: it
+    is returned as a sentence (None when they were saved), for the caller to show or not.
+
+    Neither ``settings.json`` nor its temporary file is ever written through a symbolic
+    link; a link there is left alone and the settings are not saved."""
     if path is None:
-        return
+        return None
+    temporary = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass
+        make_private_folder(path.parent, what="config folder", allow_link=True)
+        refuse_symlink(path, "settings file")
+        refuse_symlink(temporary, "settings file's temporary file")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)  # left by a save that was killed (a link would have been refused)
+        fd = create_new_file(temporary, what="settings file's temporary file")
+        try:
+            write_all(fd, (json.dumps(asdict(settings), indent=2) + "\n").encode())
+        finally:
+            os.close(fd)
+        replace_file(temporary, path, what="settings file")
+    except StoreError as error:
+        return str(error)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            if not os.path.islink(temporary):
+                os.unlink(temporary)
+        return f"{path}: the settings were not saved: {error.strerror or error}"
+    return None

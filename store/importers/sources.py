@@ -25,8 +25,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
-import stat
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -34,7 +34,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
+from store.errors import UnsafePath
 from store.importers.problems import TrackerError, TrackerIssue
+from store.safe_files import open_regular_file, read_fd
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -122,17 +124,24 @@ def read_sheet(path: Path) -> Sheet:
 
 
 def read_bounded(path: Path) -> bytes:
-    """The file's bytes, refusing anything but a regular file of at most MAX_FILE_BYTES."""
+    """The file's bytes, refusing anything but a regular file of at most MAX_FILE_BYTES.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO (or
+    a file swapped for one after a check) is refused, never waited on."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            fail(path, "is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            fail(path, f"the file is {info.st_size:,} bytes; trackers may be at most {MAX_FILE_BYTES:,}")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        fd, info = open_regular_file(path, what="tracker")
+    except UnsafePath:
+        fail(path, "is not a regular file")
     except OSError as error:
         fail(path, f"cannot be read: {error.strerror or error}")
+    try:
+        if info.st_size > MAX_FILE_BYTES:
+            fail(path, f"the file is {info.st_size:,} bytes; trackers may be at most {MAX_FILE_BYTES:,}")
+        raw = read_fd(fd, MAX_FILE_BYTES)
+    except OSError as error:
+        fail(path, f"cannot be read: {error.strerror or error}")
+    finally:
+        os.close(fd)
     if len(raw) > MAX_FILE_BYTES:
         fail(path, f"the file grew past {MAX_FILE_BYTES:,} bytes while it was read")
     return raw

@@ -170,7 +170,8 @@ def due_soon_actions(plan: Plan, as_of: date, within_days: int = 30) -> tuple[Ac
     """Open actions due from ``as_of`` to ``as_of + within_days`` inclusive, earliest first."""
     if within_days < 0:
         raise ValueError(f"within_days must not be negative, not {within_days}")
-    last_day = as_of + timedelta(days=within_days)
+    # Near the end of the calendar the window stops at its last day rather than overflowing.
+    last_day = as_of + timedelta(days=within_days) if (date.max - as_of).days >= within_days else date.max
     return _by_due_date(
         _deadline(action, due_on, as_of)
         for action in plan.actions
