@@ -34,6 +34,7 @@ import orjson
 from store.errors import DamagedStore, NewerSchema, StoreBusy, StoreError, StoreInvalid, StoreUnreadable
 from store.journal import AuditJournal, journal_path
 from store.models import AuditEntry
+from store.safe_files import MAX_STORE_BYTES, open_for_append_nofollow, read_regular_file
 from store.storage import (
     Data,
     backup_path,
@@ -116,7 +117,7 @@ def _validated(path: Path, raw: bytes) -> Data:
 def _read_backup(path: Path) -> tuple[bytes, Data]:
     backup = backup_path(path)
     try:
-        raw = backup.read_bytes()
+        raw = read_regular_file(backup, limit=MAX_STORE_BYTES, what="backup")
     except FileNotFoundError:
         raise BackupUnusable(path, backup, "the file does not exist") from None
     except OSError as error:
@@ -270,7 +271,7 @@ def set_aside_undone_lines(path: Path, restored: Version) -> int:
 
 
 def _append_durably(target: Path, payload: bytes) -> None:
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = open_for_append_nofollow(target, what="journal of undone saves")
     try:
         view = memoryview(payload)
         while view:

@@ -57,15 +57,7 @@ class NewerSchema(StoreError):
 
 
 class ConflictError(StoreError):
-    """Another process saved the store after this one loaded it."""
-
-    def __init__(self, loaded: int, current: int) -> None:
-        super().__init__(
-            f"the store was changed by someone else since you loaded it (your revision {loaded}, "
-            f"now {current}); nothing was saved. Reload and make the change again."
-        )
-        self.loaded = loaded
-        self.current = current
+    """What a form was editing changed underneath it; the message names the other change."""
 
 
 class StoreBusy(StoreError):

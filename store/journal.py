@@ -34,12 +34,16 @@ class AuditJournal:
         self._memory: list[bytes] = []
 
     def append(self, entries: Sequence[AuditEntry], *, revision: int, token: str) -> None:
-        """Durably add ``entries`` for the save ``revision``/``token``."""
-        if not entries:
-            return
-        lines = b"".join(
-            orjson.dumps({"txn": token, **entry.model_dump(mode="json"), "revision": revision}) + b"\n"
-            for entry in entries
+        """Durably add ``entries`` for the save ``revision``/``token``.
+
+        A save with no entries still writes one line naming its token, so that the lines of an
+        earlier save killed at the same revision are superseded by it, never shown later."""
+        lines = (
+            b"".join(
+                orjson.dumps({"txn": token, **entry.model_dump(mode="json"), "revision": revision}) + b"\n"
+                for entry in entries
+            )
+            or orjson.dumps({"txn": token, "revision": revision, "save": True}) + b"\n"
         )
         if self.path is None:
             self._memory.append(lines)
@@ -101,7 +105,8 @@ class AuditJournal:
             if held is None or held[0] != line_token:
                 held = (line_token, [])
                 by_revision[line_revision] = held
-            held[1].append(record)
+            if not record.get("save"):  # a save's own line marks its token and holds no entry
+                held[1].append(record)
         selected = []
         for line_revision in sorted(by_revision):
             for record in by_revision[line_revision][1]:

@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from store.money import money_text, parse_financial_year, parse_money
-from store.storage import SCHEMA_VERSION as SCHEMA_VERSION
+from store.schema import SCHEMA_VERSION as SCHEMA_VERSION
 from store.vocabulary import RAG_WORDS as RAG_WORDS
 from store.vocabulary import Rag as Rag
 from store.vocabulary import Status as Status

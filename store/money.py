@@ -20,9 +20,6 @@ ZERO = Decimal("0.00")
 MONEY_LIMIT = Decimal(10) ** 15
 """Amounts are below a thousand million million pounds, so totals stay exact in Decimal's
 28 digits and pence can always be shown."""
-MONEY_LIMIT = Decimal(10) ** 15
-"""Amounts are below a thousand million million pounds, so totals stay exact in Decimal's
-28 digits and pence can always be shown."""
 
 
 _AMOUNT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -72,10 +69,6 @@ def parse_money(value: Any) -> Decimal:
         raise ValueError(f"money must be a string or whole number, not {type(value).__name__}")
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount of money")
-    if abs(amount) >= MONEY_LIMIT:
-        raise ValueError(
-            f"{value!r} is too large an amount of money (amounts must be under £{MONEY_LIMIT:,})"
-        )
     if abs(amount) >= MONEY_LIMIT:
         raise ValueError(
             f"{value!r} is too large an amount of money (amounts must be under £{MONEY_LIMIT:,})"

@@ -1,18 +1,28 @@
 """The one front door to stored plans.
 
 Screens and the command line ask :class:`Repository` for pydantic models and hand
-changes back to it; they never see TinyDB documents. Every change is a transaction:
-take the cross-process lock, re-read the store if another process saved, check the
-caller's revision (a stale caller gets :class:`ConflictError`), apply and validate the
-change, append its audit entries to the journal, then replace the store file
-atomically. Either all of a change lands or none of it does.
+changes back to it; they never see stored documents. Every change is a transaction:
+take the cross-process lock, re-read the store if another process saved, apply the
+change to the *latest* stored state, validate it, and commit it with its audit lines.
+Either all of a change lands or none of it does.
+
+Two kinds of change never lose each other:
+
+- appends (an action's updates and due-date history, a KPI's readings, a board's
+  decisions and its record of each agenda item) are applied to whatever is stored when
+  the lock is taken, so two officers adding at once both keep theirs;
+- edits from a form carry the entity as the form loaded it (``base``). The form's changed
+  fields are applied to the stored entity, unless that entity itself changed underneath,
+  when :class:`ConflictError` names what changed and who changed it. A change to another
+  entity is no conflict.
+
+Where the documents live is the :class:`store.backend.Storage` behind the repository.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -21,25 +31,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import filelock
 from pydantic import BaseModel, ValidationError
-from tinydb import TinyDB
-from tinydb.table import Table
 
+from store.backend import Data, Documents, Storage
 from store.collector import collector_paused
 from store.errors import (
     ConflictError,
     DamagedStore,
     NewerSchema,
     NotFound,
-    ReadOnlyStore,
     RuleBroken,
-    StoreBusy,
-    StoreError,
     StoreInvalid,
     StoreUnreadable,
 )
-from store.journal import AuditJournal, journal_path
 from store.migrations import migrate
 from store.models import (
     SCHEMA_VERSION,
@@ -59,23 +63,15 @@ from store.models import (
     SpendEntry,
     Theme,
 )
-from store.storage import (
-    AtomicJSONStorage,
-    Data,
-    backup_path,
-    parse_store_bytes,
-    remove_stray_temp_files,
-    write_atomically,
-)
-from store.storage import (
-    default_store_path as default_store_path,
-)
+from store.storage import AtomicJSONStorage, FileStorage, MemoryStorage
+from store.storage import default_store_path as default_store_path
 from store.validation import describe_errors
 
 if TYPE_CHECKING:
     from store.snapshots import SnapshotHeader, SnapshotStore
 
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", Theme, Recommendation, Action, Allocation, SpendEntry, MonitoringLine, Kpi, ReviewSession)
 
 Entity = Theme | Recommendation | Action | Allocation | SpendEntry | MonitoringLine | Kpi | ReviewSession
 
@@ -105,16 +101,24 @@ KIND_BY_TABLE = {kind.table: kind for kind in KINDS.values()}
 APPEND_ONLY_FIELDS = {"updates", "due_history", "readings"}
 """List fields whose audit records only what was added, not the whole list twice."""
 
+MERGED_FIELDS = APPEND_ONLY_FIELDS | {"decisions", "items"}
+"""Fields only ever changed by merging into the stored entity (appends, a board's record of
+one agenda item), never by a form: another process changing them is no conflict for a form."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _without_plan(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if name != "plan_id"}
+
+
 @dataclass
 class Transaction:
-    """What a change may touch while the lock is held."""
+    """What a change may read and write while the lock is held: entities, never tables."""
 
-    db: TinyDB
+    documents: Documents
     by: str
     at: datetime
     audit: list[AuditEntry] = field(default_factory=list)
@@ -124,27 +128,186 @@ class Transaction:
     def changed(self, plan_id: str, kind: EntityKind | None, key: Any, model: BaseModel | None) -> None:
         self.patches.append((plan_id, kind, key, model))
 
-    def table(self, name: str) -> Table:
-        return self.db.table(name)
+    # Reading ---------------------------------------------------------------------------
 
-    def documents(self, name: str) -> dict[str, dict[str, Any]]:
-        """The raw documents of a table, by doc id, as they will be written (fast to scan)."""
-        data = self.db.storage.read() or {}
-        return data.get(name, {})  # type: ignore[no-any-return]
+    def plan_document(self, plan_id: str) -> dict[str, Any]:
+        found = self.documents.find("plans", None, "id", plan_id)
+        if found is None:
+            raise NotFound(f"no plan {plan_id!r} in the store")
+        return found
 
-    def replace(self, name: str, doc_id: str, document: dict[str, Any]) -> None:
-        """Swap one document in place, without TinyDB rebuilding the whole table."""
-        data = self.db.storage.read() or {}
-        data.setdefault(name, {})[doc_id] = document
-        self.db.storage.write(data)
+    def stored(self, plan_id: str, model: type[BaseModel], key: Any) -> dict[str, Any] | None:
+        """The stored document of one entity (without its plan id), or None."""
+        kind = KINDS[model]
+        found = self.documents.find(kind.table, plan_id, kind.key_field, key)
+        return None if found is None else _without_plan(found)
+
+    def get(self, plan_id: str, model: type[E], key: Any) -> E:
+        """The latest stored entity; :class:`NotFound` if there is none."""
+        found = self.stored(plan_id, model, key)
+        if found is None:
+            raise NotFound(f"no {KINDS[model].noun} {key!r} in plan {plan_id}")
+        return validated(model, found, f"{KINDS[model].noun} {key}")
+
+    def keys(self, plan_id: str, model: type[BaseModel]) -> list[Any]:
+        kind = KINDS[model]
+        return [document.get(kind.key_field) for document in self.documents.select(kind.table, plan_id)]
+
+    # Writing ---------------------------------------------------------------------------
+
+    def entry(self, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any) -> AuditEntry:
+        """One audit line of this change."""
+        return AuditEntry(
+            at=self.at,
+            by=self.by,
+            plan_id=plan_id,
+            entity=entity,
+            key=str(key),
+            field=field_name,
+            old=old,
+            new=new,
+        )
+
+    def audit_changes(
+        self, plan_id: str, entity: str, key: Any, old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> None:
+        """Audit lines for every top-level field that differs between two stored documents."""
+        for name in sorted(set(old) | set(new)):
+            if name == "plan_id" or old.get(name) == new.get(name):
+                continue
+            before, after = old.get(name), new.get(name)
+            if name in APPEND_ONLY_FIELDS and isinstance(before, list) and isinstance(after, list):
+                added = [item for item in after if item not in before]
+                if len(added) == len(after) - len(before):
+                    for item in added:
+                        self.audit.append(self.entry(plan_id, entity, key, name, None, item))
+                    continue
+            self.audit.append(self.entry(plan_id, entity, key, name, before, after))
+
+    def add(self, plan_id: str, entity: Entity) -> None:
+        """Insert a new entity; refused if its key is taken or it breaks the plan's references."""
+        kind = KINDS[type(entity)]
+        key = getattr(entity, kind.key_field)
+        self.plan_document(plan_id)
+        if self.stored(plan_id, type(entity), key) is not None:
+            raise RuleBroken([f"{kind.noun} {key!r} already exists in this plan"])
+        self.check_references(plan_id, entity)
+        self.documents.insert(kind.table, [{**entity.model_dump(mode="json"), "plan_id": plan_id}])
+        self.audit.append(self.entry(plan_id, kind.noun, key, "created", None, str(key)))
+        self.changed(plan_id, kind, key, entity)
+
+    def put(self, plan_id: str, entity: Entity, old: Mapping[str, Any]) -> None:
+        """Replace a stored entity (``old``: its stored document), auditing every changed field."""
+        kind = KINDS[type(entity)]
+        key = getattr(entity, kind.key_field)
+        self.check_references(plan_id, entity)
+        new_doc = entity.model_dump(mode="json")
+        self.audit_changes(plan_id, kind.noun, key, old, new_doc)
+        self.documents.replace(kind.table, plan_id, kind.key_field, {key: {**new_doc, "plan_id": plan_id}})
+        self.changed(plan_id, kind, key, entity)
+
+    def modify(self, plan_id: str, model: type[E], key: Any, change: Callable[[E], E]) -> E:
+        """Apply ``change`` to the latest stored entity and store the result."""
+        found = self.stored(plan_id, model, key)
+        if found is None:
+            raise NotFound(f"no {KINDS[model].noun} {key!r} in plan {plan_id}")
+        current = validated(model, found, f"{KINDS[model].noun} {key}")
+        updated = validated(model, change(current).model_dump(), f"{KINDS[model].noun} {key}")
+        self.put(plan_id, updated, found)
+        return updated
+
+    def remove(self, plan_id: str, model: type[BaseModel], key: Any) -> None:
+        """Remove one entity; refused while other entities still refer to it."""
+        kind = KINDS[model]
+        if self.stored(plan_id, model, key) is None:
+            raise NotFound(f"no {kind.noun} {key!r} in plan {plan_id}")
+        users = self.users_of(plan_id, kind, key)
+        if users:
+            listed = ", ".join(users[:10]) + (" …" if len(users) > 10 else "")
+            raise RuleBroken([f"{kind.noun} {key!r} is still used by {listed}; change those first"])
+        self.documents.delete(kind.table, plan_id, kind.key_field, key)
+        self.audit.append(self.entry(plan_id, kind.noun, key, "deleted", str(key), None))
+        self.changed(plan_id, kind, key, None)
+
+    # Rules -----------------------------------------------------------------------------
+
+    def check_references(self, plan_id: str, entity: Entity) -> None:
+        index = PlanIndex(
+            self.keys(plan_id, Theme),
+            self.keys(plan_id, Recommendation),
+            self.keys(plan_id, Allocation),
+            self.keys(plan_id, Kpi),
+        )
+        problems: list[str] = []
+        if isinstance(entity, Action):
+            problems = [f"action {entity.ref}.{p}" for p in index.action_problems(entity)]
+        elif isinstance(entity, SpendEntry) and entity.allocation not in index.allocation_ids:
+            problems = [f"spend {entity.id}.allocation: {entity.allocation!r} is not a funding allocation"]
+        elif isinstance(entity, Allocation) and entity.theme and entity.theme not in index.theme_keys:
+            problems = [f"allocation {entity.id}.theme: {entity.theme!r} is not a theme of this plan"]
+        if problems:
+            raise RuleBroken(problems)
+
+    def users_of(self, plan_id: str, kind: EntityKind, key: Any) -> list[str]:
+        """What still refers to the entity ``key`` of ``kind``, as "action WF-01" strings."""
+        actions = self.documents.select("actions", plan_id)
+        users: list[str] = []
+        if kind.model is Theme:
+            users = [f"action {doc['ref']}" for doc in actions if doc.get("theme") == key]
+            users += [
+                f"allocation {doc['id']}"
+                for doc in self.documents.select("allocations", plan_id)
+                if doc.get("theme") == key
+            ]
+        elif kind.model is Recommendation:
+            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("recommendations", [])]
+        elif kind.model is Allocation:
+            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("funding", [])]
+            users += [
+                f"spend entry {doc['id']}"
+                for doc in self.documents.select("spend", plan_id)
+                if doc.get("allocation") == key
+            ]
+        elif kind.model is Kpi:
+            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("measures", [])]
+        return users
+
+
+def validated(model: type[M], raw: Mapping[str, Any], where: str) -> M:
+    """``raw`` as a ``model``, or :class:`RuleBroken` naming each refused field."""
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as error:
+        raise RuleBroken(describe_errors(error, f"{where}: ")) from None
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def open_storage(where: Path | Storage | None, *, lock_timeout: float = 10.0) -> Storage:
+    """The backend for a store file, memory (``None``), or a backend given as it is.
+
+    A store file is checked first (:func:`store.safe_files.check_store_path`): a folder, a
+    FIFO or a linked sidecar is refused with a message, and a linked store is followed."""
+    if where is None:
+        return MemoryStorage()
+    if isinstance(where, Path):
+        from store.safe_files import check_store_path
+
+        return FileStorage(check_store_path(where), lock_timeout=lock_timeout)
+    return where
 
 
 class Repository:
-    """Plans in one store file (or in memory when ``path`` is None)."""
+    """Plans in one store: a file, memory (``None``), or any :class:`store.backend.Storage`."""
 
     def __init__(
         self,
-        path: Path | None,
+        where: Path | Storage | None,
         *,
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
@@ -152,21 +315,17 @@ class Repository:
     ) -> None:
         """``storage``: one already holding the parsed file (see :mod:`store.first_look`), so
         it is not parsed twice; it is re-read anyway if another process has saved since."""
-        if storage is not None and storage.path != path:
-            raise ValueError(f"the storage reads {storage.path}, not {path}")
-        self.path = path
+        if storage is not None:
+            if not isinstance(where, Path):
+                raise ValueError(f"the storage reads {storage.path}, not {where}")
+            where = FileStorage(where, lock_timeout=lock_timeout, parsed=storage)
+        self.storage: Storage = open_storage(where, lock_timeout=lock_timeout)
+        self.path = self.storage.location
         self.lock_timeout = lock_timeout
         self.clock = clock
-        self.storage = storage if storage is not None else AtomicJSONStorage(path)
-        self.journal = AuditJournal(journal_path(path) if path else None)
         self._thread_lock = threading.RLock()
-        self._file_lock = (
-            filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=lock_timeout, mode=0o600)
-            if path
-            else None
-        )
         self.revision = 0
-        """The revision this object last loaded; edits based on it are checked against the file."""
+        """The revision this object last loaded."""
         self.token: str | None = None
         self._plans: dict[str, Plan] = {}
         self.load()
@@ -178,20 +337,29 @@ class Repository:
         Made on first use: opening the tracker to look at a plan needs none of it."""
         from store.snapshots import SnapshotStore
 
-        return SnapshotStore(self.path, lock_timeout=self.lock_timeout)
+        return SnapshotStore(self.path, lock_timeout=self.lock_timeout, visible=self._snapshot_visible)
+
+    def _snapshot_visible(self, header: SnapshotHeader) -> bool:
+        """A snapshot taken by closing a board counts once the session's close is stored."""
+        if header.review_id is None:
+            return True
+        self.reload_if_changed()
+        plan = self._plans.get(header.plan_id)
+        return plan is not None and any(
+            session.id == header.review_id and session.snapshot_id == header.id for session in plan.reviews
+        )
 
     # Reading ---------------------------------------------------------------------------
 
     @property
     def read_only(self) -> bool:
-        """Whether this process cannot save here: a save needs to write the file *and* its
-        folder (the temporary file, the lock, the journal and the backup live beside it)."""
-        if self.path is None:
-            return False
-        if self.path.exists() and not os.access(self.path, os.W_OK):
-            return True
-        folder = self.path.parent
-        return folder.exists() and not os.access(folder, os.W_OK)
+        """Whether this process cannot save here."""
+        return self.storage.read_only
+
+    @property
+    def where(self) -> Path:
+        """The store, for messages."""
+        return self.path or Path("(memory)")
 
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""
@@ -201,22 +369,26 @@ class Repository:
                 self._plans = self._validate_all(data)
             except DamagedStore as error:
                 if self.path is not None:
+                    from store.backup import describe_backup
+
                     sentence = describe_backup(self.path)
                     if sentence:
                         error.offer_backup(sentence)
                 raise
-            meta = data.get("meta", {}).get("1", {})
-            self.revision = int(meta.get("revision", 0))
-            self.token = meta.get("commit")
+            self.revision, self.token = self._meta(data)
+
+    def _meta(self, data: Data) -> tuple[int, str | None]:
+        """The store's revision and commit token, from its metadata record."""
+        meta = data.get("meta", {}).get("1", {})
+        revision = meta.get("revision", 0)
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+            raise StoreUnreadable(self.where, f"its revision {revision!r} is not a whole number")
+        token = meta.get("commit")
+        return revision, str(token) if token is not None else None
 
     def changed_on_disk(self) -> bool:
         """Whether another process has saved since this object last loaded (cheap)."""
-        if self.path is None:
-            return False
-        from store.storage import read_commit_token
-
-        on_disk = read_commit_token(self.path)
-        return (on_disk.decode() if on_disk else None) != self.token
+        return self.storage.head() != self.token
 
     def reload_if_changed(self) -> bool:
         """Pick up another process's save; True if there was one."""
@@ -226,7 +398,7 @@ class Repository:
         return True
 
     def _validate_all(self, data: Data) -> dict[str, Plan]:
-        where = self.path or Path("(memory)")
+        where = self.where
         if not data:
             return {}
         meta = data.get("meta", {}).get("1")
@@ -239,6 +411,7 @@ class Repository:
             raise NewerSchema(where, version, SCHEMA_VERSION)
         if version < SCHEMA_VERSION:
             data = migrate(data, version)
+        self._meta(data)
         problems: list[str] = []
         assembled: dict[str, dict[str, Any]] = {}
         for doc_id, document in data.get("plans", {}).items():
@@ -288,7 +461,7 @@ class Repository:
         self, plan_id: str | None = None, entity: str | None = None, key: str | None = None
     ) -> list[AuditEntry]:
         """Committed audit entries, oldest first."""
-        return self.journal.entries(
+        return self.storage.audit(
             revision=self.revision, token=self.token, plan_id=plan_id, entity=entity, key=key
         )
 
@@ -296,58 +469,34 @@ class Repository:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._thread_lock:
-            if self._file_lock is None:
-                yield
-                return
-            assert self.path is not None
-            if self.read_only:
-                raise ReadOnlyStore(self.path)
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            except PermissionError:
-                raise ReadOnlyStore(self.path) from None
-            try:
-                self._file_lock.acquire()
-            except filelock.Timeout:
-                raise StoreBusy(self.path, self.lock_timeout) from None
-            except PermissionError:
-                raise ReadOnlyStore(self.path) from None
-            try:
-                remove_stray_temp_files(self.path)
-                yield
-            finally:
-                self._file_lock.release()
+        with self._thread_lock, self.storage.locked():
+            yield
 
     @contextlib.contextmanager
-    def transaction(self, *, by: str, base_revision: int | None = None) -> Iterator[Transaction]:
-        """Apply a change atomically. ``base_revision`` makes a stale caller fail with a conflict."""
+    def transaction(self, *, by: str) -> Iterator[Transaction]:
+        """Apply a change atomically to the latest stored state.
+
+        Inside, :meth:`plan` is the latest saved plan: the store is re-read under the lock
+        if another process saved since this object last loaded."""
         with self._locked():
-            self.storage.begin()
             try:
                 current = self.storage.load()
-                meta = dict(current.get("meta", {}).get("1", {}))
-                on_disk = int(meta.get("revision", 0))
-                if base_revision is not None and on_disk != base_revision:
-                    raise ConflictError(base_revision, on_disk)
-                if on_disk != self.revision or meta.get("commit") != self.token:
+                on_disk, token = self._meta(current)
+                if on_disk != self.revision or token != self.token:
                     self._plans = self._validate_all(current)
-                    self.revision, self.token = on_disk, meta.get("commit")
-                txn = Transaction(TinyDB(storage=lambda: self.storage), by=by, at=self.clock())
+                    self.revision, self.token = on_disk, token
+                txn = Transaction(self.storage.begin(), by=by, at=self.clock())
                 yield txn
             except BaseException:
                 self.storage.rollback()
                 raise
             revision = on_disk + 1
             token = secrets.token_hex(8)
-            try:
-                for entry in txn.audit:
-                    entry.revision = revision
-                self.journal.append(txn.audit, revision=revision, token=token)
-                self.storage.commit({"schema_version": SCHEMA_VERSION, "revision": revision, "commit": token})
-            except BaseException:
-                self.storage.rollback()
-                raise
+            for entry in txn.audit:
+                entry.revision = revision
+            self.storage.commit(
+                txn.audit, {"schema_version": SCHEMA_VERSION, "revision": revision, "commit": token}
+            )
             self.revision, self.token = revision, token
             for patch in txn.patches:
                 self._patch_cache(*patch)
@@ -374,11 +523,13 @@ class Repository:
             items[position] = model
         self._plans[plan_id] = plan.model_copy(update={kind.table: items})
 
-    def take_snapshot(self, plan_id: str, *, label: str, as_of: date, by: str) -> SnapshotHeader:
+    def take_snapshot(
+        self, plan_id: str, *, label: str, as_of: date, by: str, review_id: str | None = None
+    ) -> SnapshotHeader:
         """Freeze the latest saved state of a plan, so the plan and its revision always match."""
         self.reload_if_changed()
         return self.snapshots.take(
-            self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision
+            self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision, review_id=review_id
         )
 
     # Whole plans -----------------------------------------------------------------------
@@ -387,100 +538,137 @@ class Repository:
         """Store a new plan; its id must not be in use."""
         plan = Plan.model_validate(plan.model_dump())
         with self.transaction(by=by) as txn:
-            plans = txn.table("plans")
-            if any(doc.get("id") == plan.id for doc in plans.all()):
+            if txn.documents.find("plans", None, "id", plan.id) is not None:
                 raise RuleBroken([f"a plan with id {plan.id!r} is already in the store"])
-            plans.insert(plan.header.model_dump(mode="json"))
+            txn.documents.insert("plans", [plan.header.model_dump(mode="json")])
             for kind in KINDS.values():
                 entities = getattr(plan, kind.table)
-                txn.table(kind.table).insert_multiple(
-                    {**entity.model_dump(mode="json"), "plan_id": plan.id} for entity in entities
+                txn.documents.insert(
+                    kind.table,
+                    ({**entity.model_dump(mode="json"), "plan_id": plan.id} for entity in entities),
                 )
-            txn.audit.append(self.audit_entry(txn, plan.id, "plan", plan.id, "created", None, plan.name))
+            txn.audit.append(txn.entry(plan.id, "plan", plan.id, "created", None, plan.name))
             txn.changed(plan.id, None, plan.id, plan)
 
     def remove_plan(self, plan_id: str, *, by: str) -> None:
-        self.plan(plan_id)
         with self.transaction(by=by) as txn:
-            txn.table("plans").remove(lambda doc: doc.get("id") == plan_id)
+            txn.plan_document(plan_id)
+            txn.documents.delete("plans", None, "id", plan_id)
             for kind in KINDS.values():
-                txn.table(kind.table).remove(lambda doc: doc.get("plan_id") == plan_id)
-            txn.audit.append(self.audit_entry(txn, plan_id, "plan", plan_id, "removed", plan_id, None))
+                txn.documents.delete(kind.table, plan_id)
+            txn.audit.append(txn.entry(plan_id, "plan", plan_id, "removed", plan_id, None))
             txn.changed(plan_id, None, plan_id, None)
 
     def update_plan_header(
-        self, plan_id: str, changes: Mapping[str, Any], *, by: str, base_revision: int | None = None
+        self, plan_id: str, changes: Mapping[str, Any], *, by: str, base: PlanHeader | None = None
     ) -> PlanHeader:
-        with self.transaction(by=by, base_revision=base_revision) as txn:
-            plans = txn.table("plans")
-            found = plans.get(lambda doc: doc.get("id") == plan_id)
-            if found is None:
-                raise NotFound(f"no plan {plan_id!r} in the store")
-            old = dict(found)
-            new = self._validated(PlanHeader, {**old, **changes}, f"plan {plan_id}")
+        """Change the plan's own fields; ``base`` (the header as the form loaded it) as for :meth:`edit`."""
+        with self.transaction(by=by) as txn:
+            old = txn.plan_document(plan_id)
+            if base is not None:
+                self._refuse_if_changed(txn, plan_id, "plan", plan_id, old, base.model_dump(mode="json"))
+            new = validated(PlanHeader, {**old, **changes}, f"plan {plan_id}")
             if new.id != plan_id:
                 raise RuleBroken(["a plan's id cannot be changed"])
             new_doc = new.model_dump(mode="json")
-            self.audit_changes(txn, plan_id, "plan", plan_id, old, new_doc)
-            txn.replace("plans", str(found.doc_id), new_doc)
+            txn.audit_changes(plan_id, "plan", plan_id, old, new_doc)
+            txn.documents.replace("plans", None, "id", {plan_id: new_doc})
             txn.changed(plan_id, None, plan_id, new)
             return new
 
     # Entities --------------------------------------------------------------------------
 
-    def save(
-        self,
-        plan_id: str,
-        entity: Entity,
-        *,
-        by: str,
-        base_revision: int | None = None,
-        create: bool = False,
-    ) -> None:
-        """Add (``create=True``) or replace one entity, checking the plan's rules."""
-        kind = KINDS[type(entity)]
-        key = getattr(entity, kind.key_field)
-        with self.transaction(by=by, base_revision=base_revision) as txn:
-            self._require_plan(txn, plan_id)
-            found = self._find(txn, plan_id, kind, key)
-            if create and found is not None:
-                raise RuleBroken([f"{kind.noun} {key!r} already exists in this plan"])
-            if not create and found is None:
-                raise NotFound(f"no {kind.noun} {key!r} in plan {plan_id}")
-            if kind.model is ReviewSession and found is not None and found[1].get("state") == "closed":
+    def create(self, plan_id: str, entity: Entity, *, by: str) -> None:
+        """Add one entity, checking the plan's rules; refused if its key is taken."""
+        with self.transaction(by=by) as txn:
+            txn.add(plan_id, entity)
+
+    def edit(self, plan_id: str, entity: E, *, by: str, base: E) -> E:
+        """Save a form's edit of one entity: the fields that differ from ``base`` (the entity as
+        the form loaded it) are applied to the stored entity.
+
+        Refused with :class:`ConflictError`, naming the other change, if that entity changed
+        underneath (other than by merged appends); changes to other entities do not matter.
+        Returns the entity as stored."""
+        model = type(entity)
+        kind = KINDS[model]
+        key = getattr(base, kind.key_field)
+        if getattr(entity, kind.key_field) != key:
+            raise RuleBroken([f"{kind.noun} {key!r}: its {kind.key_field} cannot be changed"])
+        with self.transaction(by=by) as txn:
+            stored = txn.stored(plan_id, model, key)
+            if stored is None:
+                raise NotFound(f"{kind.noun} {key!r} has been deleted by someone else; nothing was saved")
+            if model is ReviewSession and stored.get("state") == "closed":
                 raise RuleBroken([f"review session {key!r} is closed and kept as a record; it cannot change"])
-            self._check_references(txn, plan_id, entity)
-            new_doc = {**entity.model_dump(mode="json"), "plan_id": plan_id}
-            if found is None:
-                txn.table(kind.table).insert(new_doc)
-                txn.audit.append(self.audit_entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
-            else:
-                self.audit_changes(txn, plan_id, kind.noun, key, dict(found[1]), new_doc)
-                txn.replace(kind.table, found[0], new_doc)
-            txn.changed(plan_id, kind, key, entity)
+            before, after = base.model_dump(mode="json"), entity.model_dump(mode="json")
+            self._refuse_if_changed(txn, plan_id, kind.noun, key, stored, before)
+            changed = {name: value for name, value in after.items() if before.get(name) != value}
+            updated = validated(model, {**stored, **changed}, f"{kind.noun} {key}")
+            txn.put(plan_id, updated, stored)
+            return updated
+
+    def save(
+        self, plan_id: str, entity: Entity, *, by: str, create: bool = False, base: Entity | None = None
+    ) -> None:
+        """:meth:`create` (``create=True``) or :meth:`edit` from ``base``."""
+        if create:
+            self.create(plan_id, entity, by=by)
+        elif base is None:
+            raise TypeError("an edit needs the entity as it was loaded (base), so a stale copy never wins")
+        else:
+            self.edit(plan_id, entity, by=by, base=base)  # type: ignore[type-var]
+
+    def modify(self, plan_id: str, model: type[E], key: Any, change: Callable[[E], E], *, by: str) -> E:
+        """Apply ``change`` to the latest stored entity under the lock (appends, merges)."""
+        with self.transaction(by=by) as txn:
+            return txn.modify(plan_id, model, key, change)
 
     def delete(
-        self,
-        plan_id: str,
-        entity_type: type[BaseModel],
-        key: Any,
-        *,
-        by: str,
-        base_revision: int | None = None,
+        self, plan_id: str, entity_type: type[BaseModel], key: Any, *, by: str, base: BaseModel | None = None
     ) -> None:
-        """Remove one entity; refused while other entities still refer to it."""
+        """Remove one entity; refused while other entities still refer to it, or (with ``base``,
+        the entity as the user saw it) if it changed underneath."""
         kind = KINDS[entity_type]
-        with self.transaction(by=by, base_revision=base_revision) as txn:
-            found = self._find(txn, plan_id, kind, key)
-            if found is None:
-                raise NotFound(f"no {kind.noun} {key!r} in plan {plan_id}")
-            users = self._users_of(txn, plan_id, kind, key)
-            if users:
-                listed = ", ".join(users[:10]) + (" …" if len(users) > 10 else "")
-                raise RuleBroken([f"{kind.noun} {key!r} is still used by {listed}; change those first"])
-            txn.table(kind.table).remove(doc_ids=[int(found[0])])
-            txn.audit.append(self.audit_entry(txn, plan_id, kind.noun, key, "deleted", str(key), None))
-            txn.changed(plan_id, kind, key, None)
+        with self.transaction(by=by) as txn:
+            stored = txn.stored(plan_id, entity_type, key)
+            if stored is not None and base is not None:
+                self._refuse_if_changed(txn, plan_id, kind.noun, key, stored, base.model_dump(mode="json"))
+            txn.remove(plan_id, entity_type, key)
+
+    def _refuse_if_changed(
+        self,
+        txn: Transaction,
+        plan_id: str,
+        noun: str,
+        key: Any,
+        stored: Mapping[str, Any],
+        base: Mapping[str, Any],
+    ) -> None:
+        """:class:`ConflictError` naming what changed, if ``stored`` is not what the form loaded."""
+        if noun != "plan":
+            model = next(kind.model for kind in KINDS.values() if kind.noun == noun)
+            stored = validated(model, stored, f"{noun} {key}").model_dump(mode="json")
+        moved = [
+            name
+            for name in sorted(set(stored) | set(base))
+            if name not in MERGED_FIELDS and name != "plan_id" and stored.get(name) != base.get(name)
+        ]
+        if not moved:
+            return
+        what = "; ".join(f"{name}: {_shown(base.get(name))} → {_shown(stored.get(name))}" for name in moved)
+        history = [
+            entry
+            for entry in self.storage.audit(
+                revision=self.revision, token=self.token, plan_id=plan_id, entity=noun, key=str(key)
+            )
+            if entry.field in moved
+        ]
+        who = f" by {history[-1].by} at {history[-1].at:%d %b %Y %H:%M} UTC" if history else ""
+        raise ConflictError(
+            f"{noun} {key} was changed by someone else{who} since you opened it ({what}); "
+            "nothing was saved. Reload and make the change again."
+        )
 
     def update_action(
         self,
@@ -492,198 +680,71 @@ class Repository:
         on: date,
         note: str | None = None,
         due_reason: str | None = None,
-        base_revision: int | None = None,
+        base: Action | None = None,
     ) -> Action:
         """Change an action's fields and optionally add a dated update, as one audited save.
 
-        A moved due date is kept in the action's ``due_history`` with ``due_reason``.
-        Without ``base_revision`` the change applies to the latest saved state, read
-        under the lock, so concurrent updates to one store never lose each other.
-        """
-        kind = KINDS[Action]
-        with self.transaction(by=by, base_revision=base_revision) as txn:
-            found = self._find(txn, plan_id, kind, ref)
-            if found is None:
-                raise NotFound(f"no action {ref!r} in plan {plan_id}")
-            doc_id, stored = found
-            old = {k: v for k, v in stored.items() if k != "plan_id"}
-            merged = {**old, **changes}
-            current = self._validated(Action, merged, f"action {ref}")
-            if "due_on" in changes and current.due_on != Action.model_validate(old).due_on:
-                previous = old.get("due_on")
-                if previous is not None and not (due_reason or "").strip():
-                    raise RuleBroken(
-                        [
-                            f"action {ref}: due_on: moving a due date needs a reason, "
-                            "which is kept in the action's history"
-                        ]
-                    )
-                if previous is not None and current.due_on is not None:
-                    merged["due_history"] = [
-                        *old.get("due_history", []),
-                        DueDateChange(
-                            on=on,
-                            by=by,
-                            old_due_on=date.fromisoformat(previous),
-                            new_due_on=current.due_on,
-                            reason=str(due_reason).strip(),
-                        ).model_dump(mode="json"),
-                    ]
-            if note:
-                update = ActionUpdate(on=on, author=by, text=note, rag=current.rag)
-                merged["updates"] = [*old.get("updates", []), update.model_dump(mode="json")]
-            action = self._validated(Action, merged, f"action {ref}")
-            self._check_references(txn, plan_id, action)
-            new_doc = {**action.model_dump(mode="json"), "plan_id": plan_id}
-            self.audit_changes(txn, plan_id, kind.noun, ref, dict(stored), new_doc)
-            txn.replace(kind.table, doc_id, new_doc)
-            txn.changed(plan_id, kind, ref, action)
-            return action
+        The change applies to the latest saved state, read under the lock, so concurrent
+        updates never lose each other; with ``base`` (the action as a form loaded it) a
+        change to the action's own fields underneath is a conflict instead."""
+        with self.transaction(by=by) as txn:
+            return self.apply_action_change(
+                txn, plan_id, ref, changes, on=on, note=note, due_reason=due_reason, base=base
+            )
+
+    def apply_action_change(
+        self,
+        txn: Transaction,
+        plan_id: str,
+        ref: str,
+        changes: Mapping[str, Any],
+        *,
+        on: date,
+        note: str | None = None,
+        due_reason: str | None = None,
+        base: Action | None = None,
+    ) -> Action:
+        """:meth:`update_action` inside a transaction another operation is making (a board's record)."""
+        old = txn.stored(plan_id, Action, ref)
+        if old is None:
+            raise NotFound(f"no action {ref!r} in plan {plan_id}")
+        if base is not None:
+            self._refuse_if_changed(txn, plan_id, "action", ref, old, base.model_dump(mode="json"))
+        merged = {**old, **changes}
+        current = validated(Action, merged, f"action {ref}")
+        if "due_on" in changes and current.due_on != validated(Action, old, f"action {ref}").due_on:
+            previous = old.get("due_on")
+            if previous is not None and not (due_reason or "").strip():
+                raise RuleBroken(
+                    [f"action {ref}: due_on: moving a due date needs a reason, kept in the action's history"]
+                )
+            if previous is not None and current.due_on is not None:
+                merged["due_history"] = [
+                    *old.get("due_history", []),
+                    DueDateChange(
+                        on=on,
+                        by=txn.by,
+                        old_due_on=date.fromisoformat(previous),
+                        new_due_on=current.due_on,
+                        reason=str(due_reason).strip(),
+                    ).model_dump(mode="json"),
+                ]
+        if note:
+            update = validated(
+                ActionUpdate,
+                {"on": on, "author": txn.by, "text": note, "rag": current.rag},
+                f"action {ref}.note",
+            )
+            merged["updates"] = [*old.get("updates", []), update.model_dump(mode="json")]
+        action = validated(Action, merged, f"action {ref}")
+        txn.put(plan_id, action, old)
+        return action
 
     def add_reading(self, plan_id: str, kpi_id: str, reading: Reading, *, by: str) -> Kpi:
-        """Record a KPI reading (replacing one on the same date)."""
-        kpi = self.plan(plan_id)
-        current = next((k for k in kpi.kpis if k.id == kpi_id), None)
-        if current is None:
-            raise NotFound(f"no KPI {kpi_id!r} in plan {plan_id}")
-        readings = [r for r in current.readings if r.on != reading.on] + [reading]
-        updated = current.model_copy(update={"readings": sorted(readings, key=lambda r: r.on)})
-        self.save(plan_id, Kpi.model_validate(updated.model_dump()), by=by)
-        return updated
+        """Record a KPI reading (replacing one on the same date) on the latest stored KPI."""
 
-    # Helpers ---------------------------------------------------------------------------
+        def with_reading(kpi: Kpi) -> Kpi:
+            readings = [r for r in kpi.readings if r.on != reading.on] + [reading]
+            return kpi.model_copy(update={"readings": sorted(readings, key=lambda r: r.on)})
 
-    def audit_entry(
-        self, txn: Transaction, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any
-    ) -> AuditEntry:
-        """One audit line of the change ``txn`` is making (for code that writes inside a transaction)."""
-        return AuditEntry(
-            at=txn.at,
-            by=txn.by,
-            plan_id=plan_id,
-            entity=entity,
-            key=str(key),
-            field=field_name,
-            old=old,
-            new=new,
-        )
-
-    def audit_changes(
-        self, txn: Transaction, plan_id: str, entity: str, key: Any, old: dict[str, Any], new: dict[str, Any]
-    ) -> None:
-        """Audit lines for every top-level field that differs between two stored documents."""
-        for name in sorted(set(old) | set(new)):
-            if name == "plan_id" or old.get(name) == new.get(name):
-                continue
-            before, after = old.get(name), new.get(name)
-            if name in APPEND_ONLY_FIELDS and isinstance(before, list) and isinstance(after, list):
-                added = [item for item in after if item not in before]
-                if len(added) == len(after) - len(before):
-                    for item in added:
-                        txn.audit.append(self.audit_entry(txn, plan_id, entity, key, name, None, item))
-                    continue
-            txn.audit.append(self.audit_entry(txn, plan_id, entity, key, name, before, after))
-
-    @staticmethod
-    def _validated(model: type[M], raw: Mapping[str, Any], where: str) -> M:
-        try:
-            return model.model_validate(dict(raw))
-        except ValidationError as error:
-            raise RuleBroken(describe_errors(error, f"{where}: ")) from None
-
-    @staticmethod
-    def _require_plan(txn: Transaction, plan_id: str) -> None:
-        if not any(doc.get("id") == plan_id for doc in txn.documents("plans").values()):
-            raise NotFound(f"no plan {plan_id!r} in the store")
-
-    @staticmethod
-    def _find(
-        txn: Transaction, plan_id: str, kind: EntityKind, key: Any
-    ) -> tuple[str, dict[str, Any]] | None:
-        """The (doc id, document) of one entity, scanning raw documents (no Document objects)."""
-        field_name = kind.key_field
-        for doc_id, doc in txn.documents(kind.table).items():
-            if doc.get(field_name) == key and doc.get("plan_id") == plan_id:
-                return doc_id, doc
-        return None
-
-    def _keys(self, txn: Transaction, plan_id: str, kind: EntityKind) -> list[Any]:
-        return [
-            doc.get(kind.key_field)
-            for doc in txn.documents(kind.table).values()
-            if doc.get("plan_id") == plan_id
-        ]
-
-    def _check_references(self, txn: Transaction, plan_id: str, entity: Entity) -> None:
-        index = PlanIndex(
-            self._keys(txn, plan_id, KINDS[Theme]),
-            self._keys(txn, plan_id, KINDS[Recommendation]),
-            self._keys(txn, plan_id, KINDS[Allocation]),
-            self._keys(txn, plan_id, KINDS[Kpi]),
-        )
-        problems: list[str] = []
-        if isinstance(entity, Action):
-            problems = [f"action {entity.ref}.{p}" for p in index.action_problems(entity)]
-        elif isinstance(entity, SpendEntry) and entity.allocation not in index.allocation_ids:
-            problems = [f"spend {entity.id}.allocation: {entity.allocation!r} is not a funding allocation"]
-        elif isinstance(entity, Allocation) and entity.theme and entity.theme not in index.theme_keys:
-            problems = [f"allocation {entity.id}.theme: {entity.theme!r} is not a theme of this plan"]
-        if problems:
-            raise RuleBroken(problems)
-
-    def _users_of(self, txn: Transaction, plan_id: str, kind: EntityKind, key: Any) -> list[str]:
-        """What still refers to the entity ``key`` of ``kind``, as "action WF-01" strings."""
-        actions = txn.table("actions").search(lambda doc: doc.get("plan_id") == plan_id)
-        users: list[str] = []
-        if kind.model is Theme:
-            users = [f"action {doc['ref']}" for doc in actions if doc.get("theme") == key]
-            users += [
-                f"allocation {doc['id']}"
-                for doc in txn.table("allocations").search(lambda doc: doc.get("plan_id") == plan_id)
-                if doc.get("theme") == key
-            ]
-        elif kind.model is Recommendation:
-            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("recommendations", [])]
-        elif kind.model is Allocation:
-            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("funding", [])]
-            users += [
-                f"spend entry {doc['id']}"
-                for doc in txn.table("spend").search(lambda doc: doc.get("plan_id") == plan_id)
-                if doc.get("allocation") == key
-            ]
-        elif kind.model is Kpi:
-            users = [f"action {doc['ref']}" for doc in actions if key in doc.get("measures", [])]
-        return users
-
-
-def describe_backup(path: Path) -> str | None:
-    """A sentence offering the previous good version of a damaged store, if it is usable."""
-    backup = backup_path(path)
-    try:
-        data = parse_store_bytes(backup, backup.read_bytes())
-        Repository(None)._validate_all(data)
-    except (OSError, StoreError):
-        return None
-    meta = data.get("meta", {}).get("1", {})
-    return (
-        f"The previous good version (revision {meta.get('revision', '?')}) is kept at {backup}; "
-        f"`ipt --db {path} restore-backup` puts it back and keeps the damaged file beside it."
-    )
-
-
-def restore_backup(path: Path, *, stamp: str) -> Path:
-    """Put the backup back in place of a damaged store; the damaged file is kept, renamed.
-
-    Returns where the damaged file now is. The backup is validated first; audit lines of
-    the lost save are ignored from then on, because their revision is newer than the store's.
-    """
-    backup = backup_path(path)
-    if describe_backup(path) is None:
-        raise StoreUnreadable(backup, "there is no usable backup")
-    lock = filelock.FileLock(str(path.with_name(path.name + ".lock")), timeout=10, mode=0o600)
-    with lock:
-        kept = path.with_name(f"{path.name}.damaged-{stamp}")
-        if path.exists():
-            os.replace(path, kept)
-        write_atomically(path, backup.read_bytes())
-    return kept
+        return self.modify(plan_id, Kpi, kpi_id, with_reading, by=by)

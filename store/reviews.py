@@ -16,9 +16,10 @@ from typing import Any
 
 from store.compare import compare_plans
 from store.errors import NotFound, RuleBroken
-from store.models import AgendaKind, Plan, Rag, ReviewItem, ReviewSession, ReviewState, Status
+from store.ids import next_id
+from store.models import Action, AgendaKind, Plan, Rag, ReviewItem, ReviewSession, ReviewState
 from store.money import ZERO, format_thousands
-from store.repository import Repository
+from store.repository import Repository, Transaction
 from store.rollups import (
     budget_monitoring,
     kpi_statuses,
@@ -26,7 +27,7 @@ from store.rollups import (
     rag_conflicts,
     recommendation_coverage,
 )
-from store.rollups._common import is_live
+from store.rollups._common import is_live, open_due_on
 from store.rollups.kpis import KpiRating
 
 DEFAULT_WINDOW_DAYS = 30
@@ -67,7 +68,11 @@ def build_agenda(
 ) -> list[ReviewItem]:
     """The exceptions the board should walk through on ``held_on``, most pressing first."""
     agenda = _Agenda()
-    horizon = next_board_on or held_on + timedelta(days=DEFAULT_WINDOW_DAYS)
+    horizon = next_board_on or (
+        held_on + timedelta(days=DEFAULT_WINDOW_DAYS)
+        if (date.max - held_on).days >= DEFAULT_WINDOW_DAYS
+        else date.max
+    )
     live = [action for action in plan.actions if is_live(action)]
     for action in live:
         if action.rag is Rag.RED:
@@ -102,11 +107,8 @@ def build_agenda(
                 f"RAG {before} → {after} since the last board",
             )
     for action in live:
-        if (
-            action.status is not Status.COMPLETE
-            and action.due_on is not None
-            and held_on <= action.due_on <= horizon
-        ):
+        due_on = open_due_on(action)
+        if due_on is not None and held_on <= due_on <= horizon:
             agenda.add(
                 action.ref,
                 AgendaKind.DUE_BEFORE_NEXT,
@@ -148,8 +150,7 @@ def build_agenda(
 
 def next_review_id(plan: Plan) -> str:
     """``R0001``, ``R0002``, … in the order sessions were started."""
-    numbers = [int(review.id[1:]) for review in plan.reviews if review.id[1:].isdigit()]
-    return f"R{max(numbers, default=0) + 1:04d}"
+    return next_id("R", (review.id for review in plan.reviews), 4)
 
 
 def start_session(
@@ -221,18 +222,21 @@ def open_review(
 ) -> ReviewSession:
     """Start and save a session whose agenda compares the plan with the last snapshot.
 
-    ``board`` defaults to the plan's governance board."""
-    session = start_session(
-        repo.plan(plan_id),
-        held_on,
-        board=board,
-        chair=chair,
-        attendees=attendees,
-        next_board_on=next_board_on,
-        last_board=last_board(repo, plan_id),
-        variance_tolerance=variance_tolerance,
-    )
-    repo.save(plan_id, session, by=by, create=True)
+    The agenda and the session's id come from the plan as stored when the lock is taken, so
+    two sessions started at once get different ids. ``board`` defaults to the plan's board."""
+    previous = last_board(repo, plan_id)
+    with repo.transaction(by=by) as txn:
+        session = start_session(
+            repo.plan(plan_id),
+            held_on,
+            board=board,
+            chair=chair,
+            attendees=attendees,
+            next_board_on=next_board_on,
+            last_board=previous,
+            variance_tolerance=variance_tolerance,
+        )
+        txn.add(plan_id, session)
     return session
 
 
@@ -248,6 +252,14 @@ def describe_changes(changes: dict[str, Any], before: dict[str, Any]) -> str:
     return "; ".join(f"{name}: {before.get(name) or '–'} → {value}" for name, value in changes.items())
 
 
+def _open_session(txn: Transaction, plan_id: str, review_id: str) -> ReviewSession:
+    """The latest stored session, refused once it is closed."""
+    session = txn.get(plan_id, ReviewSession, review_id)
+    if session.state is ReviewState.CLOSED:
+        raise RuleBroken([f"review session {review_id} is closed and kept as a record; it cannot change"])
+    return session
+
+
 def record_item(
     repo: Repository,
     plan_id: str,
@@ -261,67 +273,79 @@ def record_item(
     changes: dict[str, Any] | None = None,
     due_reason: str | None = None,
 ) -> ReviewSession:
-    """Record what the board said about one agenda item; apply any change to its action first.
+    """Record what the board said about one agenda item, and apply any change to its action.
 
-    A change to an action (RAG, status, progress, due date with its reason) goes through the
-    repository as an ordinary audited update, with the board's commentary as the update's note.
-    """
-    session = review(repo, plan_id, review_id)
-    if session.state is ReviewState.CLOSED:
-        raise RuleBroken([f"review session {review_id} is closed and kept as a record; it cannot change"])
-    position = next((i for i, item in enumerate(session.items) if item.subject == subject), None)
-    if position is None:
-        raise NotFound(f"no agenda item {subject!r} in review session {review_id}")
-    item = session.items[position]
-    outcome = item.outcome
-    if changes:
-        action = next((a for a in repo.plan(plan_id).actions if a.ref == subject), None)
-        if action is None:
-            raise RuleBroken([f"agenda item {subject!r} is not an action, so it has no fields to change"])
-        before = action.model_dump(mode="json")
-        updated = repo.update_action(
-            plan_id,
-            subject,
-            changes,
-            by=by,
-            on=on,
-            note=commentary or decision or None,
-            due_reason=due_reason,
+    One transaction: the action's change (RAG, status, progress, due date with its reason,
+    audited like any update, with the board's commentary as its note) and the board's record
+    are stored together or not at all. Both apply to the latest stored state, so two people
+    recording different items at once keep both."""
+    with repo.transaction(by=by) as txn:
+        session = _open_session(txn, plan_id, review_id)
+        position = next((i for i, item in enumerate(session.items) if item.subject == subject), None)
+        if position is None:
+            raise NotFound(f"no agenda item {subject!r} in review session {review_id}")
+        item = session.items[position]
+        outcome = item.outcome
+        if changes:
+            before = txn.stored(plan_id, Action, subject)
+            if before is None:
+                raise RuleBroken([f"agenda item {subject!r} is not an action, so it has no fields to change"])
+            updated = repo.apply_action_change(
+                txn,
+                plan_id,
+                subject,
+                changes,
+                on=on,
+                note=commentary or decision or None,
+                due_reason=due_reason,
+            )
+            after = updated.model_dump(mode="json")
+            moved = {name: after[name] for name in changes if after.get(name) != before.get(name)}
+            outcome = "; ".join(part for part in (outcome, describe_changes(moved, before)) if part)
+        items = list(session.items)
+        items[position] = item.model_copy(
+            update={
+                "commentary": commentary if commentary is not None else item.commentary,
+                "decision": decision if decision is not None else item.decision,
+                "outcome": outcome,
+            }
         )
-        after = updated.model_dump(mode="json")
-        moved = {name: after[name] for name in changes if after.get(name) != before.get(name)}
-        outcome = "; ".join(part for part in (outcome, describe_changes(moved, before)) if part)
-    items = list(session.items)
-    items[position] = item.model_copy(
-        update={
-            "commentary": commentary if commentary is not None else item.commentary,
-            "decision": decision if decision is not None else item.decision,
-            "outcome": outcome,
-        }
-    )
-    updated_session = session.model_copy(update={"items": items})
-    repo.save(plan_id, ReviewSession.model_validate(updated_session.model_dump()), by=by)
-    return updated_session
+        return txn.modify(
+            plan_id, ReviewSession, review_id, lambda stored: stored.model_copy(update={"items": items})
+        )
 
 
 def add_decision(repo: Repository, plan_id: str, review_id: str, text: str, *, by: str) -> ReviewSession:
-    """Record a decision not tied to one agenda item."""
-    session = review(repo, plan_id, review_id)
-    updated = session.model_copy(update={"decisions": [*session.decisions, text]})
-    repo.save(plan_id, ReviewSession.model_validate(updated.model_dump()), by=by)
-    return updated
+    """Record a decision not tied to one agenda item, after those already stored."""
+    with repo.transaction(by=by) as txn:
+        session = _open_session(txn, plan_id, review_id)
+        return txn.modify(
+            plan_id,
+            ReviewSession,
+            review_id,
+            lambda stored: stored.model_copy(update={"decisions": [*session.decisions, text]}),
+        )
 
 
 def close_review(
     repo: Repository, plan_id: str, review_id: str, *, by: str, at: datetime, label: str | None = None
 ) -> ReviewSession:
-    """Take the session's snapshot, then keep the session closed and read-only."""
-    session = review(repo, plan_id, review_id)
-    if session.state is ReviewState.CLOSED:
-        raise RuleBroken([f"review session {review_id} is already closed"])
-    header = repo.take_snapshot(
-        plan_id, label=label or f"{session.board} — {session.held_on:%B %Y}", as_of=session.held_on, by=by
-    )
-    done = closed(session, snapshot_id=header.id, at=at)
-    repo.save(plan_id, ReviewSession.model_validate(done.model_dump()), by=by)
-    return done
+    """Take the session's snapshot and keep the session closed and read-only, as one step.
+
+    The snapshot is written first, marked with the session, and counts only once the
+    session's close is stored (see :meth:`Repository.take_snapshot`): a close killed in
+    between leaves the session open and no snapshot to be seen, and a retry takes it again."""
+    with repo.transaction(by=by) as txn:
+        session = txn.get(plan_id, ReviewSession, review_id)
+        if session.state is ReviewState.CLOSED:
+            raise RuleBroken([f"review session {review_id} is already closed"])
+        header = repo.take_snapshot(
+            plan_id,
+            label=label or f"{session.board} — {session.held_on:%B %Y}",
+            as_of=session.held_on,
+            by=by,
+            review_id=review_id,
+        )
+        return txn.modify(
+            plan_id, ReviewSession, review_id, lambda stored: closed(stored, snapshot_id=header.id, at=at)
+        )

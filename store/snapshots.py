@@ -23,7 +23,7 @@ import builtins
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -97,6 +97,8 @@ class SnapshotHeader(BaseModel):
     taken_by: str = ""
     revision: int = Field(ge=0)
     """The store revision the plan was read at."""
+    review_id: str | None = None
+    """The board session whose closing took it; it counts once that close is stored."""
 
 
 class Snapshot(SnapshotHeader):
@@ -142,7 +144,16 @@ class SnapshotDamaged(StoreError):
 class SnapshotStore:
     """The snapshots of one store: in ``<store>.snapshots/`` or, when ``store_path`` is None, memory."""
 
-    def __init__(self, store_path: Path | None, *, lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        store_path: Path | None,
+        *,
+        lock_timeout: float = 10.0,
+        visible: Callable[[SnapshotHeader], bool] | None = None,
+    ) -> None:
+        """``visible``: whether a snapshot counts yet (the repository hides one taken by a
+        board's close that was never stored, so a close killed half-way leaves no trace)."""
+        self.visible = visible
         self.store_path = store_path
         self.folder = snapshots_folder(store_path) if store_path is not None else None
         self.lock_timeout = lock_timeout
@@ -165,6 +176,7 @@ class SnapshotStore:
         by: str,
         revision: int,
         at: datetime | None = None,
+        review_id: str | None = None,
     ) -> SnapshotHeader:
         """Freeze ``plan`` and its summary on ``as_of`` under a new id; return its header.
 
@@ -185,6 +197,7 @@ class SnapshotStore:
                     as_of=as_of,
                     taken_by=by,
                     revision=revision,
+                    review_id=review_id,
                     plan=frozen_plan,
                     summary=summary,
                 )
@@ -276,7 +289,12 @@ class SnapshotStore:
     def list(self, plan_id: str | None = None) -> list[SnapshotHeader]:
         """Headers of every snapshot (or of one plan's), oldest first: the order they were taken."""
         headers = sorted(self._read_index(), key=lambda header: _number(header.id))
-        return [header for header in headers if plan_id is None or header.plan_id == plan_id]
+        return [
+            header
+            for header in headers
+            if (plan_id is None or header.plan_id == plan_id)
+            and (self.visible is None or self.visible(header))
+        ]
 
     def latest(self, plan_id: str, n: int = 2) -> builtins.list[SnapshotHeader]:
         """The last ``n`` snapshots taken of ``plan_id``, oldest first (fewer if there are fewer)."""
@@ -286,7 +304,10 @@ class SnapshotStore:
 
     def get(self, snapshot_id_text: str) -> Snapshot:
         """The whole snapshot; :class:`NotFound` if there is none, :class:`SnapshotDamaged` if unreadable."""
-        return self._load(normalise_snapshot_id(snapshot_id_text))
+        snapshot = self._load(normalise_snapshot_id(snapshot_id_text))
+        if self.visible is not None and not self.visible(snapshot.header):
+            raise NotFound(f"no snapshot {snapshot.id} ({self._describe_known()})")
+        return snapshot
 
     def _describe_known(self) -> str:
         headers = self.list()

@@ -16,18 +16,24 @@ import contextlib
 import os
 import re
 import secrets
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from store.errors import SaveFailed, StoreUnreadable
+from store.backend import Data as Data
+from store.backend import select_documents
+from store.errors import ReadOnlyStore, SaveFailed, StoreBusy, StoreUnreadable
+from store.schema import SCHEMA_VERSION as SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
-"""Version of the plan file and store layout; bump with a migration in store.migrations."""
+if TYPE_CHECKING:
+    from store.journal import AuditJournal
+    from store.models import AuditEntry
 
-Data = dict[str, dict[str, Any]]
 TEMP_MARKER = ".tmp-"
 
 
@@ -292,3 +298,258 @@ class AtomicJSONStorage(Storage):
             self._token = token.encode()
         self._cache = ordered
         self.writes += 1
+
+
+# The two backends behind store.backend.Storage ------------------------------------------------
+
+
+class TinyDocuments:
+    """:class:`store.backend.Documents` over a TinyDB whose storage is batching a change.
+
+    Lookups scan the raw documents (no TinyDB ``Document`` objects, fast at 10,000 actions);
+    inserts and deletes go through TinyDB's tables, which number the documents."""
+
+    def __init__(self, storage: AtomicJSONStorage) -> None:
+        self._storage = storage
+        self._db = TinyDB(storage=lambda: storage)
+        self._found: dict[tuple[str, str | None, str, Any], str] = {}
+        """Where :meth:`find` found a document, so replacing it needs no second scan."""
+
+    def _data(self) -> Data:
+        return self._storage.read() or {}
+
+    def find(self, table: str, plan_id: str | None, key_field: str, key: Any) -> dict[str, Any] | None:
+        for doc_id, document in select_documents(self._data(), table, plan_id):
+            if document.get(key_field) == key:
+                self._found[(table, plan_id, key_field, key)] = doc_id
+                return dict(document)
+        return None
+
+    def select(self, table: str, plan_id: str | None) -> list[dict[str, Any]]:
+        return [dict(document) for _, document in select_documents(self._data(), table, plan_id)]
+
+    def insert(self, table: str, documents: Iterable[dict[str, Any]]) -> None:
+        batch = list(documents)
+        if batch:
+            self._db.table(table).insert_multiple(batch)
+
+    def replace(
+        self, table: str, plan_id: str | None, key_field: str, new: Mapping[Any, dict[str, Any]]
+    ) -> None:
+        if not new:
+            return
+        data = self._data()
+        documents = data.setdefault(table, {})
+        left = dict(new)
+        for key in new:
+            doc_id = self._found.get((table, plan_id, key_field, key))
+            document = documents.get(doc_id) if doc_id is not None else None
+            if document is not None and document.get(key_field) == key:
+                documents[doc_id] = dict(left.pop(key))  # type: ignore[index]
+        if left:
+            for doc_id, document in list(select_documents(data, table, plan_id)):
+                key = document.get(key_field)
+                if key in left:
+                    documents[doc_id] = dict(left[key])
+        self._storage.write(data)
+
+    def delete(self, table: str, plan_id: str | None, key_field: str | None = None, key: Any = None) -> None:
+        doc_ids = [
+            int(doc_id)
+            for doc_id, document in select_documents(self._data(), table, plan_id)
+            if key_field is None or document.get(key_field) == key
+        ]
+        if doc_ids:
+            self._db.table(table).remove(doc_ids=doc_ids)
+            self._found.clear()
+
+
+class FileStorage:
+    """The embedded backend: one JSON file written atomically, its journal, lock and backup beside it.
+
+    Made cheaply (nothing but the path is touched until it is used), so the tracker can
+    read the file for its first frame before the lock and the journal are loaded."""
+
+    def __init__(
+        self, path: Path, *, lock_timeout: float = 10.0, parsed: AtomicJSONStorage | None = None
+    ) -> None:
+        """``parsed``: a storage that already holds the parsed file (see :mod:`store.first_look`)."""
+        if parsed is not None and parsed.path != path:
+            raise ValueError(f"the storage reads {parsed.path}, not {path}")
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.file = parsed if parsed is not None else AtomicJSONStorage(path)
+        self._lock: Any = None
+        self._lock_pid = 0
+        self._journal: AuditJournal | None = None
+
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def journal(self) -> AuditJournal:
+        if self._journal is None:
+            from store.journal import AuditJournal, journal_path
+
+            self._journal = AuditJournal(journal_path(self.path))
+        return self._journal
+
+    @property
+    def writes(self) -> int:
+        """Store files written so far (for tests and benchmarks)."""
+        return self.file.writes
+
+    @property
+    def parses(self) -> int:
+        """Times the whole file was parsed (for tests and benchmarks)."""
+        return self.file.parses
+
+    @property
+    def read_only(self) -> bool:
+        """A save needs to write the file *and* its folder (the temporary file, the lock, the
+        journal and the backup live beside it)."""
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return True
+        folder = self.path.parent
+        return folder.exists() and not os.access(folder, os.W_OK)
+
+    def load(self) -> Data:
+        return self.file.load()
+
+    def head(self) -> str | None:
+        token = read_commit_token(self.path)
+        return token.decode() if token else None
+
+    def forget(self) -> None:
+        self.file.forget()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        import filelock
+
+        from store.safe_files import make_private_folder, refuse_symlink
+
+        if self.read_only:
+            raise ReadOnlyStore(self.path)
+        try:
+            make_private_folder(self.path.parent, what="store's folder", allow_link=True)
+        except PermissionError:
+            raise ReadOnlyStore(self.path) from None
+        refuse_symlink(self.lock_path, "lock file")
+        if self._lock is None or self._lock_pid != os.getpid():
+            # A lock held by a parent process cannot cross a fork: a child takes its own.
+            self._lock = filelock.FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
+            self._lock_pid = os.getpid()
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise StoreBusy(self.path, self.lock_timeout) from None
+        except PermissionError:
+            raise ReadOnlyStore(self.path) from None
+        try:
+            remove_stray_temp_files(self.path)
+            yield
+        finally:
+            self._lock.release()
+
+    def begin(self) -> TinyDocuments:
+        self.file.begin()
+        return TinyDocuments(self.file)
+
+    def rollback(self) -> None:
+        self.file.rollback()
+
+    def commit(self, audit: Sequence[AuditEntry], meta: Mapping[str, Any]) -> None:
+        """Append the audit lines (fsynced) first, then replace the store file atomically.
+
+        A kill between the two leaves journal lines whose token never became the store's,
+        which readers ignore (see :mod:`store.journal`)."""
+        try:
+            self.journal.append(audit, revision=int(meta["revision"]), token=str(meta["commit"]))
+            self.file.commit(dict(meta))
+        except BaseException:
+            self.file.rollback()
+            raise
+
+    def audit(
+        self,
+        *,
+        revision: int,
+        token: str | None,
+        plan_id: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+    ) -> list[AuditEntry]:
+        return self.journal.entries(revision=revision, token=token, plan_id=plan_id, entity=entity, key=key)
+
+
+class MemoryStorage:
+    """The same store held in memory: for tests (every store test runs on both) and previews."""
+
+    location = None
+    read_only = False
+
+    def __init__(self) -> None:
+        from store.journal import AuditJournal
+
+        self.file = AtomicJSONStorage(None)
+        self.journal = AuditJournal(None)
+        self._lock = threading.Lock()
+
+    @property
+    def writes(self) -> int:
+        return self.file.writes
+
+    @property
+    def parses(self) -> int:
+        """Always 0: memory is never parsed."""
+        return self.file.parses
+
+    def load(self) -> Data:
+        return self.file.load()
+
+    def head(self) -> str | None:
+        meta = self.file.load().get("meta", {}).get("1", {})
+        token = meta.get("commit")
+        return str(token) if token else None
+
+    def forget(self) -> None:
+        """Nothing to re-read: memory is the store."""
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def begin(self) -> TinyDocuments:
+        self.file.begin()
+        return TinyDocuments(self.file)
+
+    def rollback(self) -> None:
+        self.file.rollback()
+
+    def commit(self, audit: Sequence[AuditEntry], meta: Mapping[str, Any]) -> None:
+        """As the file store: what could not be written to a file is refused here too."""
+        try:
+            orjson.dumps(self.file.read())
+            self.journal.append(audit, revision=int(meta["revision"]), token=str(meta["commit"]))
+            self.file.commit(dict(meta))
+        except BaseException:
+            self.file.rollback()
+            raise
+
+    def audit(
+        self,
+        *,
+        revision: int,
+        token: str | None,
+        plan_id: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+    ) -> list[AuditEntry]:
+        return self.journal.entries(revision=revision, token=token, plan_id=plan_id, entity=entity, key=key)

@@ -16,7 +16,7 @@ from sample_plans import list_samples, load_sample
 from store.first_look import FirstLook, PlanHeading, first_look
 from store.models import CriterionJudgement, Governance, Inspection, Judgement, Plan
 from store.repository import Repository
-from store.storage import SCHEMA_VERSION, AtomicJSONStorage
+from store.storage import SCHEMA_VERSION, AtomicJSONStorage, FileStorage
 from tests.conftest import make_plan
 
 SAMPLE_NAMES = [name for name, _ in list_samples()]
@@ -182,7 +182,7 @@ def test_repository_reuses_the_first_looks_parse(tmp_path: Path) -> None:
     assert storage.path == path
     assert storage.parses == 1
     repo = Repository(path, storage=storage)
-    assert repo.storage is storage
+    assert isinstance(repo.storage, FileStorage) and repo.storage.file is storage
     assert storage.parses == 1, "the store was parsed a second time"
     fresh = Repository(path)
     assert fresh.storage.parses == 1

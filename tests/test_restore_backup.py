@@ -250,12 +250,7 @@ def test_running_restore_again_sets_aside_lines_a_killed_restore_left(
     assert "the save to undo" not in str(_history(store, capsys))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the journal's token rule: a save that writes no audit line does not supersede the lines "
-    "of an undone save at the same revision (see docs/RELIABILITY.md, known limits)",
-)
-def test_known_gap_undone_lines_left_by_a_killed_restore_and_a_save_with_no_audit_line(
+def test_undone_lines_left_by_a_killed_restore_are_superseded_by_a_save_with_no_audit_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = _store(tmp_path)

@@ -123,7 +123,7 @@ def test_running_a_session_end_to_end(repo: Repository) -> None:
     with pytest.raises(RuleBroken, match="closed"):
         record_item(repo, "test-plan", "R0001", "WF-01", by="clerk", on=BOARD, commentary="late")
     with pytest.raises(RuleBroken, match="closed"):
-        repo.save("test-plan", done.model_copy(update={"chair": "someone else"}), by="x")
+        repo.save("test-plan", done.model_copy(update={"chair": "someone else"}), by="x", base=done)
 
     second = open_review(repo, "test-plan", date(2020, 1, 6), by="clerk")
     assert second.id == "R0002"

@@ -356,10 +356,6 @@ def test_the_last_day_of_the_calendar_as_of(
     assert code == 0, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/reviews.py build_agenda adds 28 days to the board's date; it must stop at date.max",
-)
 def test_a_board_on_the_last_day_of_the_calendar(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     code, _, err = run(capsys, "--db", str(db), "review", "start", "--date", "9999-12-31")
     assert code in (0, 1) and "Traceback" not in err
@@ -403,17 +399,9 @@ def mode(path: Path) -> int:
 @pytest.mark.parametrize(
     "mask",
     [
-        pytest.param(
-            0o000,
-            id="umask-000",
-            marks=pytest.mark.xfail(strict=True, reason="the store's folder is made by the storage's lock"),
-        ),
+        pytest.param(0o000, id="umask-000"),
         pytest.param(0o077, id="umask-077"),
-        pytest.param(
-            0o022,
-            id="umask-022",
-            marks=pytest.mark.xfail(strict=True, reason="the store's folder is made by the storage's lock"),
-        ),
+        pytest.param(0o022, id="umask-022"),
     ],
 )
 def test_the_store_folders_ipt_makes_are_private(

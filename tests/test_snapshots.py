@@ -226,6 +226,7 @@ def test_files_are_owner_only_beside_the_store(on_disk: tuple[Repository, Snapsh
         "as_of",
         "taken_by",
         "revision",
+        "review_id",
     }
     document = orjson.loads((folder / "S0001.json").read_bytes())
     assert document["format"] == "ipt-snapshot" and document["schema_version"] == 1

@@ -165,15 +165,52 @@ def test_unknown_things_are_not_found(repo: Repository) -> None:
         repo.plan("nope")
 
 
-def test_a_stale_save_is_a_conflict(store_path: Path) -> None:
+def test_a_stale_save_is_a_conflict_naming_the_other_change(store_path: Path) -> None:
     first = Repository(store_path)
     first.add_plan(make_plan(), by="pm")
-    seen = first.revision
+    seen = first.plan("test-plan").action("WF-01")
     second = Repository(store_path)
     second.update_action("test-plan", "WF-01", {"progress": 50}, by="bob", on=ON)
-    with pytest.raises(ConflictError, match="changed by someone else"):
-        first.update_action("test-plan", "WF-01", {"progress": 60}, by="alice", on=ON, base_revision=seen)
+    with pytest.raises(
+        ConflictError, match=r"action WF-01 was changed by someone else by bob .*progress: 0 → 50"
+    ):
+        first.update_action("test-plan", "WF-01", {"progress": 60}, by="alice", on=ON, base=seen)
     assert Repository(store_path).plan("test-plan").action("WF-01").progress == 50
+
+
+def test_a_form_edit_is_no_conflict_when_another_entity_changed(store_path: Path) -> None:
+    first = Repository(store_path)
+    first.add_plan(make_plan(), by="pm")
+    seen = first.plan("test-plan").action("WF-01")
+    Repository(store_path).update_action("test-plan", "WF-02", {"progress": 50}, by="bob", on=ON)
+    Repository(store_path).update_action("test-plan", "WF-01", {}, by="bob", on=ON, note="an update only")
+    first.update_action("test-plan", "WF-01", {"progress": 60}, by="alice", on=ON, base=seen)
+    plan = Repository(store_path).plan("test-plan")
+    assert (plan.action("WF-01").progress, plan.action("WF-02").progress) == (60, 50)
+    assert [u.text for u in plan.action("WF-01").updates] == ["an update only"]
+
+
+def test_a_theme_edit_applies_only_its_changed_fields(store_path: Path) -> None:
+    first = Repository(store_path)
+    first.add_plan(make_plan(), by="pm")
+    seen = first.plan("test-plan").themes[0]
+    Repository(store_path).edit(
+        "test-plan", seen.model_copy(update={"lead": "New lead"}), by="bob", base=seen
+    )
+    with pytest.raises(ConflictError, match=r"theme WF .*lead: Head of Workforce → New lead"):
+        first.edit("test-plan", seen.model_copy(update={"name": "People"}), by="alice", base=seen)
+    fresh = Repository(store_path)
+    latest = fresh.plan("test-plan").themes[0]
+    fresh.edit("test-plan", latest.model_copy(update={"name": "People"}), by="alice", base=latest)
+    theme = Repository(store_path).plan("test-plan").themes[0]
+    assert (theme.name, theme.lead) == ("People", "New lead")
+
+
+def test_an_edit_without_its_base_is_refused(repo: Repository) -> None:
+    repo.add_plan(make_plan(), by="pm")
+    theme = repo.plan("test-plan").themes[0]
+    with pytest.raises(TypeError, match="base"):
+        repo.save("test-plan", theme.model_copy(update={"name": "X"}), by="pm")
 
 
 def test_unchecked_update_applies_to_the_latest_state(store_path: Path) -> None:
@@ -345,7 +382,7 @@ def test_every_save_keeps_the_previous_version_as_a_backup(store_path: Path) -> 
 
 
 def test_a_damaged_store_offers_the_backup_and_restoring_it_keeps_the_damage(store_path: Path) -> None:
-    from store.repository import restore_backup
+    from store.backup import restore_backup
 
     repo = Repository(store_path)
     repo.add_plan(make_plan(), by="pm")

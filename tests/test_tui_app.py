@@ -523,8 +523,8 @@ async def test_edit_allocation_keeps_its_id_and_its_spend(store: Path) -> None:
 
 async def test_allocation_choice_shows_its_purpose_literally(store: Path) -> None:
     repo = Repository(store)
-    marked = repo.plan("test-plan").allocations[0].model_copy(update={"purpose": MARKUP})
-    repo.save("test-plan", marked, by="setup")
+    stored = repo.plan("test-plan").allocations[0]
+    repo.save("test-plan", stored.model_copy(update={"purpose": MARKUP}), by="setup", base=stored)
     app = app_on(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -18,9 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from store.models import RAG_WORDS, Action, Rag, Status
-
-CLOSED = frozenset({Status.COMPLETE, Status.CANCELLED})
-"""Statuses whose due date no longer matters, as the roll-ups count them."""
+from store.rollups._common import is_overdue, open_due_on
 
 KEYS = ("theme", "owner", "status", "rag", "due", "rec")
 """Keys that take a value; ``overdue`` stands alone."""
@@ -65,8 +63,8 @@ class ActionFilter:
             return False
         if self.recommendations and not any(n in action.recommendations for n in self.recommendations):
             return False
-        open_due = None if action.status in CLOSED else action.due_on
-        if self.overdue and not (open_due is not None and open_due < as_of):
+        open_due = open_due_on(action)
+        if self.overdue and not is_overdue(action, as_of):
             return False
         if self.due_within_days is not None:
             within = self.due_within_days

@@ -22,6 +22,7 @@ from store.exports._common import (
 from store.models import Rag
 from store.money import format_thousands
 from store.rollups import CoverageState
+from store.rollups._common import is_live
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def exception_tables(ctx: PackContext) -> list[Table]:
     red = [
         (a.ref, a.title, a.owner, "" if a.due_on is None else a.due_on.isoformat(), f"{a.progress}%")
         for a in plan.actions
-        if a.rag is Rag.RED and a.status.value != "cancelled"
+        if a.rag is Rag.RED and is_live(a)
     ]
     overdue = [
         (

@@ -30,7 +30,7 @@ from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.tracker import COLUMNS, TrackerRow, TrackerRows
 from store.importers.values import parse_exported_update
 from store.models import Action, ActionUpdate, DueDateChange, Plan, Recommendation, Status, Theme
-from store.repository import KINDS, Repository
+from store.repository import Repository, Transaction
 
 STOP_WORDS = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "with", "on"})
 
@@ -88,49 +88,32 @@ def import_tracker(
             prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
             if not (prepared.themes or prepared.recommendations or prepared.actions):
                 raise _NothingToWrite
-            _write(repo, txn, plan, prepared)
+            _write(txn, plan, prepared)
     except _NothingToWrite:
         return prepared.result
     prepared.result.revision = repo.revision
     return prepared.result
 
 
-def _write(repo: Repository, txn: Any, plan: Plan, prepared: _Prepared) -> None:
+def _write(txn: Transaction, plan: Plan, prepared: _Prepared) -> None:
     plan_id = plan.id
-    for model in (*prepared.themes, *prepared.recommendations):
-        kind = KINDS[type(model)]
-        key = getattr(model, kind.key_field)
-        txn.table(kind.table).insert({**model.model_dump(mode="json"), "plan_id": plan_id})
-        txn.audit.append(repo.audit_entry(txn, plan_id, kind.noun, key, "created", None, str(key)))
-    table = txn.table("actions")
-    stored = {
-        doc["ref"]: (doc.doc_id, dict(doc)) for doc in table.search(lambda doc: doc.get("plan_id") == plan_id)
-    }
+    for theme in prepared.themes:
+        txn.add(plan_id, theme)
+    for recommendation in prepared.recommendations:
+        txn.add(plan_id, recommendation)
+    stored = {document["ref"]: document for document in txn.documents.select("actions", plan_id)}
     inserts: list[dict[str, Any]] = []
     replacements: dict[str, dict[str, Any]] = {}
-    doc_ids: list[int] = []
     for action, old in prepared.actions:
         new_doc = {**action.model_dump(mode="json"), "plan_id": plan_id}
         if old is None:
             inserts.append(new_doc)
-            txn.audit.append(
-                repo.audit_entry(txn, plan_id, "action", action.ref, "created", None, action.ref)
-            )
+            txn.audit.append(txn.entry(plan_id, "action", action.ref, "created", None, action.ref))
         else:
-            doc_id, old_doc = stored[action.ref]
-            repo.audit_changes(txn, plan_id, "action", action.ref, old_doc, new_doc)
+            txn.audit_changes(plan_id, "action", action.ref, stored[action.ref], new_doc)
             replacements[action.ref] = new_doc
-            doc_ids.append(doc_id)
-    if inserts:
-        table.insert_multiple(inserts)
-    if replacements:
-
-        def replace(doc: dict[str, Any]) -> None:  # one pass over the table, not one per action
-            new_doc = replacements[doc["ref"]]
-            doc.clear()
-            doc.update(new_doc)
-
-        table.update(replace, doc_ids=doc_ids)
+    txn.documents.insert("actions", inserts)
+    txn.documents.replace("actions", plan_id, "ref", replacements)  # one pass, not one per action
     by_ref = {action.ref: action for action, _ in prepared.actions}
     actions = [by_ref.pop(action.ref, action) for action in plan.actions] + list(by_ref.values())
     updated = plan.model_copy(

@@ -386,14 +386,14 @@ class ActionFormScreen(ModalScreen[str | None]):
             candidate = Action.model_validate({**base, **values})
         except ValidationError as error:
             return problems_by_field(error, FIELDS)
-        by, on_day, base_revision = self.ipt.by, self.ipt.as_of, self.base_revision
+        by, on_day = self.ipt.by, self.ipt.as_of
         original = self.original
         if original is None:
             updates = [ActionUpdate(on=on_day, author=by, text=note, rag=candidate.rag)]
             new = candidate.model_copy(update={"updates": updates if note else []})
 
             def create() -> None:
-                repo.save(plan_id, new, by=by, base_revision=base_revision, create=True)
+                repo.create(plan_id, new, by=by)
 
             return new.ref, create
         changes = {k: v for k, v in values.items() if getattr(original, k) != v}
@@ -409,7 +409,7 @@ class ActionFormScreen(ModalScreen[str | None]):
                 on=on_day,
                 note=note or None,
                 due_reason=reason or None,
-                base_revision=base_revision,
+                base=original,
             )
 
         return original.ref, update

@@ -243,15 +243,13 @@ class ActionsScreen(SectionScreen):
         ref = self.table.current_ref
         if ref is None:
             return
-        base_revision = self.ipt.repo.revision if self.ipt.repo else None
+        seen = next((a for a in self.ipt.plan.actions if a.ref == ref), None)
 
         def answered(yes: bool | None) -> None:
             if not yes or self.ipt.repo is None or self.ipt.plan_id is None:
                 return
             try:
-                self.ipt.repo.delete(
-                    self.ipt.plan_id, Action, ref, by=self.ipt.by, base_revision=base_revision
-                )
+                self.ipt.repo.delete(self.ipt.plan_id, Action, ref, by=self.ipt.by, base=seen)
             except StoreError as error:
                 self.notify(str(error), title="Not deleted", severity="error", markup=False, timeout=10)
                 return
@@ -292,7 +290,7 @@ class ActionsScreen(SectionScreen):
             except ValueError as error:
                 return problems_by_field(error, list(values))
             try:
-                repo.save(plan_id, edited, by=self.ipt.by, create=theme is None)
+                repo.save(plan_id, edited, by=self.ipt.by, create=theme is None, base=theme)
             except StoreError as error:
                 return problems_by_field(error, list(values))
             self.ipt.saved()

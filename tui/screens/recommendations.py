@@ -177,11 +177,14 @@ class RecommendationsScreen(SectionScreen):
         if number is not None:
             await self.ipt.show_actions(f"rec:{number}")
 
-    def _save(self, recommendation: Recommendation, *, create: bool, fields: list[str]) -> dict[str, str]:
+    def _save(
+        self, recommendation: Recommendation, *, base: Recommendation | None, fields: list[str]
+    ) -> dict[str, str]:
+        """Add ``recommendation`` (no ``base``) or save it as an edit of ``base``; problems by field."""
         repo, plan_id = self.ipt.repo, self.ipt.plan_id
         assert repo is not None and plan_id is not None
         try:
-            repo.save(plan_id, recommendation, by=self.ipt.by, create=create)
+            repo.save(plan_id, recommendation, by=self.ipt.by, create=base is None, base=base)
         except StoreError as error:
             return problems_by_field(error, fields)
         self.ipt.saved()
@@ -215,7 +218,7 @@ class RecommendationsScreen(SectionScreen):
             except ValueError as error:
                 return problems_by_field(error, ["note"])
             return self._save(
-                current.model_copy(update={"impact_evidenced": signed}), create=False, fields=["note"]
+                current.model_copy(update={"impact_evidenced": signed}), base=current, fields=["note"]
             )
 
         self.app.push_screen(RecordFormScreen(f"Recommendation {number}: impact evidenced", fields, submit))
@@ -231,7 +234,7 @@ class RecommendationsScreen(SectionScreen):
                 edited = Recommendation.model_validate({**current.model_dump(), "text": values["text"]})
             except ValueError as error:
                 return problems_by_field(error, ["text"])
-            return self._save(edited, create=False, fields=["text"])
+            return self._save(edited, base=current, fields=["text"])
 
         fields = [Field("text", "Text", current.text)]
         self.app.push_screen(RecordFormScreen(f"Recommendation {current.number}", fields, submit))
@@ -247,6 +250,6 @@ class RecommendationsScreen(SectionScreen):
                 recommendation = Recommendation.model_validate(values)
             except ValueError as error:
                 return problems_by_field(error, list(values))
-            return self._save(recommendation, create=True, fields=list(values))
+            return self._save(recommendation, base=None, fields=list(values))
 
         self.app.push_screen(RecordFormScreen("New recommendation", fields, submit))

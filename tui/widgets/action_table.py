@@ -28,7 +28,8 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
 from store.models import Action, Status
-from tui.filters import CLOSED, sort_actions, sort_value
+from store.rollups._common import is_open, is_overdue
+from tui.filters import sort_actions, sort_value
 from tui.presentation import literal, rag_text
 
 PAGE_SIZE = 200
@@ -144,7 +145,7 @@ def status_text(action: Action, as_of: date) -> Text:
     text = Text(action.status.label)
     if action.status is Status.BLOCKED:
         text.stylize("bold red")
-    elif action.status in CLOSED:
+    elif not is_open(action):
         text.stylize("dim")
     return text
 
@@ -152,7 +153,7 @@ def status_text(action: Action, as_of: date) -> Text:
 def due_text(action: Action, as_of: date) -> Text:
     if action.due_on is None:
         return Text("–", style="dim")
-    late = action.status not in CLOSED and action.due_on < as_of
+    late = is_overdue(action, as_of)
     return Text(f"{action.due_on:%d/%m/%y}" + ("!" if late else ""), style="bold red" if late else "")
 
 
