@@ -26,6 +26,7 @@ from tui.cli_common import (
     write_error,
     write_json,
 )
+from tui.cli_edits import ACTION_FIELDS, EDIT_COMMANDS, add_action_fields, add_edit_parsers
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--owner")
     update.add_argument("--note", help="add a dated update with this text")
     update.add_argument("--on", type=parse_date, default=None, help="date of the update (default: today)")
+    add_action_fields(update, parse_date)
 
     snapshot = commands.add_parser("snapshot", help="freeze the plan and its roll-ups under a label")
     snapshot.add_argument("--label", required=True, help='what it is, e.g. "Change Board — October 2019"')
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.cli_reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
+    add_edit_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
@@ -337,10 +340,16 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         changes["due_on"] = args.due
     if args.completed is not None:
         changes["completed_on"] = args.completed
+    changes.update(
+        (field_name, getattr(args, option))
+        for option, field_name in ACTION_FIELDS.items()
+        if getattr(args, option) is not None
+    )
     if not changes and not args.note:
-        raise CommandFailed("nothing to change: give --status, --rag, --progress, --due, --owner or --note")
-    if args.note is not None and len(args.note) > 20_000:  # the model's limit for an update's text
-        raise CommandFailed(f"--note: {len(args.note):,} characters; an update may be at most 20,000")
+        raise CommandFailed(
+            "nothing to change: give --status, --rag, --progress, --due, --owner, --title, --theme, "
+            "--description, --start, --recs or --note"
+        )
     if args.due is not None and not args.due_reason:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)
@@ -455,6 +464,7 @@ COMMANDS: dict[str | None, Command] = {
     "snapshots": board_command("cmd_snapshots"),
     "compare": board_command("cmd_compare"),
     "export": board_command("cmd_export"),
+    **EDIT_COMMANDS,
 }
 
 
@@ -462,11 +472,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = make_console()
-    errors = make_console(stderr=True)
     try:
         return COMMANDS[args.command](args, console)
     except (CommandFailed, StoreError) as error:
-        errors.print(f"ipt: {error}", markup=False)
+        write_error(f"ipt: {error}")  # unwrapped: each problem stays on one line however long
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

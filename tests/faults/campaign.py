@@ -13,7 +13,9 @@ Run ``python -m tests.faults.campaign`` (``make faults``) for the full campaign,
 6. damaged stores: truncated, garbage appended, empty, a byte-order mark, not an object, a
    newer schema, a broken rule;
 7. kill -9 at random moments during ``ipt restore-backup`` (a healthy store with ``--force``,
-   or a damaged one).
+   or a damaged one);
+8. kill -9 at random moments during ``ipt review close`` and ``ipt review note``
+   (``tests/faults/board_kills.py``).
 
 Workers are forked, so hundreds start in milliseconds; the small-store workers run the real
 ``ipt update`` entry point. Each worker reports on a pipe when an update starts (``s``), when
@@ -44,7 +46,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import filelock
 import orjson
 
 from store.backup import restore_backup
@@ -278,8 +279,6 @@ def _repo_updates_forever(
 ) -> None:
     """Save with the repository the worker inherited already loaded, as the app does."""
     assert repo.path is not None
-    # A file lock cannot cross a fork; the worker needs its own, as any other process has.
-    repo._file_lock = filelock.FileLock(str(repo.path.with_name(repo.path.name + ".lock")), mode=0o600)
     current = [first]
     _report_save_phase(write_fd, current)
     n = first
@@ -653,15 +652,23 @@ def concurrency_campaign(folder: Path, *, processes: int = 4, updates: int = 300
             sorted(e.revision for e in audit) == list(range(base + 1, base + total + 1)),
             True,
         )
+        seen = stale.plan(SMALL_PLAN).action(SMALL_REF)  # as a form opened before all of that
+        stale.update_action(SMALL_PLAN, SMALL_REF, {"progress": 99}, by="stale", on=ON, base=seen)
+        kept = Repository(store).plan(SMALL_PLAN).action(SMALL_REF)
+        section.equal(
+            "stale form edit after only appended notes: saved, every note kept",
+            (kept.progress, len({u.text for u in kept.updates} & wanted)),
+            (99, len({u.text for u in repo.plan(SMALL_PLAN).action(SMALL_REF).updates} & wanted)),
+        )
+        repo.update_action(SMALL_PLAN, SMALL_REF, {"owner": "Someone Else"}, by="other", on=ON)
         store_bytes, journal_bytes = store.read_bytes(), journal_path(store).read_bytes()
         try:
-            stale.update_action(
-                SMALL_PLAN, SMALL_REF, {"progress": 99}, by="stale", on=ON, base_revision=stale.revision
-            )
+            stale.update_action(SMALL_PLAN, SMALL_REF, {"progress": 1}, by="stale", on=ON, base=seen)
             outcome = "saved!"
         except ConflictError as error:
-            outcome = "ConflictError" if "nothing was saved" in str(error) else f"unclear: {error}"
-        section.equal("stale writer (base_revision) gets", outcome, "ConflictError")
+            named = "nothing was saved" in str(error) and "owner" in str(error)
+            outcome = "ConflictError" if named else f"unclear: {error}"
+        section.equal("stale form edit after a field changed underneath gets", outcome, "ConflictError")
         unchanged = store.read_bytes() == store_bytes and journal_path(store).read_bytes() == journal_bytes
         section.equal("stale writer overwrote nothing", unchanged, True)
     return section
@@ -1126,6 +1133,12 @@ def run(
     restore_kills = 40 if quick else 200
     log(f"kill -9 during restore-backup ({restore_kills} kills) ...")
     step(restore_kill_campaign(work / "restore", kills=restore_kills, seed=seed + 7))
+    from tests.faults.board_kills import board_kill_sections  # it imports this module
+
+    board_kills = 20 if quick else 100
+    log(f"kill -9 during ipt review close and ipt review note ({board_kills} kills each) ...")
+    for section in board_kill_sections(work / "board", kills=board_kills, seed=seed + 8):
+        step(section)
     return sections
 
 

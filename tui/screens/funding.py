@@ -20,6 +20,8 @@ from store.errors import StoreError
 from store.ids import next_id
 from store.models import Allocation, FundingCategory, FundingKind, FundingSource, SpendEntry, SpendKind
 from store.money import financial_year_of, format_thousands, money_text
+from store.operations import ID_PREFIXES, add_numbered
+from store.repository import KINDS
 from store.rollups import PlanSummary, allocation_breakdown, budget_monitoring
 from tui.presentation import literal, monitoring_rows, percent_text, thousands
 from tui.screens.action_form import day_text, parse_day
@@ -331,9 +333,7 @@ class FundingScreen(SectionScreen):
             data: dict[str, object] = {**values, "theme": values["theme"] or None, "approved_on": approved_on}
             if a is None:
                 return self._save_record(Allocation, data, list(values))
-            return self._save_record(
-                Allocation, {**data, "id": a.id}, list(values), base=a
-            )
+            return self._save_record(Allocation, {**data, "id": a.id}, list(values), base=a)
 
         title = "Add allocation" if a is None else f"Edit allocation {a.id}"
         self.app.push_screen(RecordFormScreen(title, fields, submit))
@@ -372,7 +372,23 @@ class FundingScreen(SectionScreen):
         assert repo is not None and plan_id is not None
         try:
             record = model.model_validate(data)
-            repo.save(plan_id, record, by=self.ipt.by, create=base is None, base=base)
+            if base is not None:
+                repo.save(plan_id, record, by=self.ipt.by, base=base)
+            else:
+                # The suggested id is taken afresh under the lock, so two people adding at once
+                # both get theirs; an id typed by hand is kept (and refused if it is in use).
+                suggested = next_id(
+                    ID_PREFIXES[model], (x.id for x in getattr(self.ipt.plan, KINDS[model].table))
+                )
+                typed = None if record.id == suggested else record.id
+                add_numbered(
+                    repo,
+                    plan_id,
+                    model,
+                    lambda key: model.model_validate({**data, "id": key}),
+                    by=self.ipt.by,
+                    key=typed,
+                )
         except (ValueError, StoreError) as error:
             return problems_by_field(error, fields)
         self.ipt.saved()
