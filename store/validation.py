@@ -33,6 +33,10 @@ def describe_errors(error: ValidationError, prefix: str = "") -> list[str]:
             lines.append(f"{where}: required field is missing")
         elif detail["type"] == "extra_forbidden":
             lines.append(f"{where}: unknown field (check its spelling)")
+        elif detail["type"] == "string_too_long" and isinstance(detail.get("input"), str):
+            limit = (detail.get("ctx") or {}).get("max_length")
+            most = f"; at most {limit:,} are allowed" if isinstance(limit, int) else ""
+            lines.append(f"{where}: {len(detail['input']):,} characters is too long{most}")
         elif "input" in detail and not isinstance(detail["input"], dict | list):
             lines.append(f"{where}: {message} (got {_short(detail['input'])})")
         else:

@@ -10,7 +10,7 @@ import pytest
 from store.plan_files import write_plan_file
 from store.repository import Repository
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 
 @pytest.fixture

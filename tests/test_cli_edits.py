@@ -12,7 +12,7 @@ import pytest
 from store.models import Plan
 from store.repository import Repository
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 PLAN = "test-plan"
 

@@ -8,7 +8,7 @@ import pytest
 
 from store.models import ReviewState
 from store.repository import Repository
-from tui.cli import main
+from tui.cli.commands import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

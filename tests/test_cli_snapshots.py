@@ -10,7 +10,7 @@ import pytest
 from store.repository import Repository
 from store.snapshots import SnapshotStore
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 MARKUP_LABEL = "[bold red]Change Board[/] — October 2019"
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from store.dates import DateError, date_from_text, parse_date, parse_optional_date
 from store.importers import values
-from tui import cli_common
+from tui.cli import common as cli_common
 from tui.screens.action_form import parse_day
 
 EPOCH = datetime(1899, 12, 30)

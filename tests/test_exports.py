@@ -34,7 +34,7 @@ from store.exports import (
 )
 from store.models import ActionUpdate, Plan, Rag
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 GOLDEN = Path(__file__).parent / "golden"
 AS_OF = date(2019, 10, 3)

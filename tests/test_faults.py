@@ -19,7 +19,7 @@ import pytest
 
 from store.repository import Repository
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 FORK = multiprocessing.get_context("fork")
 

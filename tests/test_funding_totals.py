@@ -38,7 +38,7 @@ from store.rollups import (
     funding_by_year,
     plan_summary,
 )
-from tui.summary_view import render_summary
+from tui.cli.summary_view import render_summary
 
 AS_OF = date(2020, 1, 15)
 YEARS = ["2017/18", "2018/19", "2019/20", "2020/21", "2021/22"]

@@ -36,7 +36,7 @@ from store.importers.values import (
 from store.models import Action, ActionUpdate, Plan, Rag, Recommendation, Status, Theme
 from store.repository import Repository
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 EPOCH = datetime(1899, 12, 30)
 HEADER = ("Ref", "Theme", "Action", "Lead", "Start", "Due", "Status", "RAG", "% complete", "Recommendations")

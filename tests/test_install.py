@@ -127,4 +127,4 @@ def test_the_wheel_installs_the_ipt_command(build: tuple[Path, set[str]]) -> Non
         (entry_points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
         text = archive.read(entry_points).decode()
     assert "[console_scripts]" in text
-    assert "ipt = tui.cli:main" in text
+    assert "ipt = tui.cli.commands:main" in text

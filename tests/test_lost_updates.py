@@ -5,7 +5,7 @@ Store-level races call the repository (and :mod:`store.operations`, :mod:`store.
 :mod:`store.importers`) from 4 forked processes x 25 writes, each process keeping one
 :class:`Repository` as the tracker does, so its cached view is usually stale.
 
-Command-line races run the real ``ipt`` entry point (:func:`tui.cli.main`, argument parsing
+Command-line races run the real ``ipt`` entry point (:func:`tui.cli.commands.main`, argument parsing
 included) in 4 forked processes x 6 writes: fewer writes, because each command opens and
 checks the store afresh, 2-3 times the cost of a store-level write. A new interpreter per
 command would cost another 0.5-0.8 s of CPU each (24 of them took 37 s for one path on two
@@ -57,7 +57,7 @@ from store.models import (
 from store.operations import add_numbered, set_fields
 from store.repository import Repository
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 FORK = multiprocessing.get_context("fork")
 PLAN = "test-plan"

@@ -21,7 +21,7 @@ from store.journal import journal_path
 from store.repository import Repository
 from store.storage import backup_path
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 ON = date(2019, 10, 3)
 FORK = multiprocessing.get_context("fork")

@@ -19,7 +19,7 @@ import pytest
 
 from store.plan_files import write_plan_file
 from tests.conftest import make_plan
-from tui.cli import main
+from tui.cli.commands import main
 
 ROOT = Path(__file__).parents[1]
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -83,7 +83,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def run_ipt(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     """``ipt`` in its own process, for inputs that could block or never end."""
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from tui.cli.commands import main; sys.exit(main())", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -329,7 +329,7 @@ def test_a_revision_that_is_not_a_number(capsys: pytest.CaptureFixture[str], db:
 def test_a_note_longer_than_an_update_may_be(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     before = tree(db.parent)
     code, _, err = run(capsys, "--db", str(db), "update", "WF-01", "--note", "x" * 20_001)
-    assert_refused(code, err, "--note", "20,001", "20,000")
+    assert_refused(code, err, "WF-01.note", "20,001", "20,000")
     assert tree(db.parent) == before
     code, _, err = run(capsys, "--db", str(db), "update", "WF-01", "--note", "x" * 20_000)
     assert code == 0, err

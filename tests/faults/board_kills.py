@@ -21,7 +21,7 @@ times its measured run time, in one of three ways:
 - a real ``python -m tui.cli`` process (``exec``): the delay covers the whole command,
   starting the interpreter and importing included, as a user's kill would;
 - a worker forked from this process with every module already loaded, running the same
-  ``tui.cli.main`` entry point, the delay counted from ``main()`` (``fork``) or from the
+  ``tui.cli.commands.main`` entry point, the delay counted from ``main()`` (``fork``) or from the
   command's first write (``aimed``: the snapshot file for a close, the audit journal for a
   note), so that many kills land inside the transaction.
 
@@ -74,8 +74,8 @@ _SNAPSHOT_FILE = re.compile(r"^S\d+\.json$")
 
 
 def cli(argv: Sequence[str]) -> tuple[int, str]:
-    """Run ``tui.cli.main`` in this process; its exit code and what it printed."""
-    from tui.cli import main
+    """Run ``tui.cli.commands.main`` in this process; its exit code and what it printed."""
+    from tui.cli.commands import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -152,7 +152,7 @@ def _forked_command(argv: Sequence[str], write_fd: int) -> None:
     starts writing (``w``: a snapshot file or the audit journal, whichever comes first) and ends."""
     import store.snapshots
     from store.journal import AuditJournal
-    from tui.cli import main
+    from tui.cli.commands import main
 
     _quiet()
     said: list[bool] = []

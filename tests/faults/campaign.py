@@ -256,7 +256,7 @@ def _report_save_phase(write_fd: int, current: list[int]) -> None:
 
 
 def _cli_updates_forever(store: Path, ref: str, prefix: str, first: int, write_fd: int) -> None:
-    from tui.cli import main
+    from tui.cli.commands import main
 
     _quiet()
     current = [first]
@@ -605,7 +605,7 @@ def write_error_campaign(folder: Path) -> Section:
 
 
 def _note_writer(store: Path, worker: int, count: int, out: Path) -> None:
-    from tui.cli import main
+    from tui.cli.commands import main
 
     with out.open("w") as handle:
         os.dup2(handle.fileno(), 1)
@@ -733,7 +733,7 @@ def lock_holder_campaign(folder: Path, *, rounds: int = 10) -> Section:
 
 
 def _read_only_child(store: Path, write_fd: int, as_root: bool) -> None:
-    from tui.cli import main
+    from tui.cli.commands import main
 
     _quiet()
     report: dict[str, Any] = {}
@@ -921,7 +921,7 @@ def damage_campaign(folder: Path, *, truncations: int = 200, seed: int = 5) -> S
 
 def _restore_child(store: Path, force: bool, write_fd: int) -> None:
     """In a worker: run the real ``ipt restore-backup``, saying on the pipe when it starts and ends."""
-    from tui.cli import main
+    from tui.cli.commands import main
 
     _quiet()
     argv = ["--db", str(store), "restore-backup", *(["--force"] if force else [])]
@@ -978,7 +978,7 @@ def restore_kill_campaign(
     must exist, open, and hold the state before the restore or after it; its audit trail
     must agree with it; the backup must be unchanged and the replaced file kept somewhere."""
     section = Section(title or f"7. kill -9 during restore-backup ({kills} kills)")
-    import tui.cli  # loaded once here, so that a forked worker spends its time restoring
+    import tui.cli.commands  # loaded once here, so that a forked worker spends its time restoring
 
     with timed(section):
         rng = random.Random(seed)
@@ -997,7 +997,7 @@ def restore_kill_campaign(
         # Once in this process, so that a forked worker finds every module it needs loaded.
         store = _reset(template.parent, work)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            tui.cli.main(["--db", str(store), "restore-backup", "--force"])
+            tui.cli.commands.main(["--db", str(store), "restore-backup", "--force"])
         # How long a restore takes here, so that kills can be spread over one.
         durations: list[float] = []
         calibration_failed = 0
@@ -1060,7 +1060,7 @@ def restore_kill_campaign(
                         audit_wrong += 1
             # Running it again (as the user would) finishes the job.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                code = tui.cli.main(["--db", str(store), "restore-backup", "--force"])
+                code = tui.cli.commands.main(["--db", str(store), "restore-backup", "--force"])
             try:
                 finishes = code == 0 and store.read_bytes() == backup and journal_agrees(Repository(store))
             except StoreError:

@@ -23,7 +23,7 @@ from store.compare import Comparison, compare
 from store.errors import StoreError
 from store.repository import Repository
 from store.snapshots import SnapshotHeader
-from tui.comparison_view import comparison_groups
+from tui.cli.comparison_view import comparison_groups
 from tui.presentation import literal
 from tui.screens.base import SectionScreen
 

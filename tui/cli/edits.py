@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of
+from tui.cli.common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of
 
 if TYPE_CHECKING:
     from rich.console import Console

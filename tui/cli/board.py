@@ -8,8 +8,8 @@ from datetime import date
 from rich.console import Console
 
 from store.compare import Comparison
-from tui.cli_common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of, write_json
-from tui.comparison_view import comparison_groups, day_text
+from tui.cli.common import EXIT_OK, CommandFailed, by_name, open_store, plan_id_of, write_json
+from tui.cli.comparison_view import comparison_groups, day_text
 
 
 def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:

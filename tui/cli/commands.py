@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from store.errors import StoreError
-from tui.cli_common import (
+from tui.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     ArgumentParser,
@@ -26,7 +26,7 @@ from tui.cli_common import (
     write_error,
     write_json,
 )
-from tui.cli_edits import ACTION_FIELDS, EDIT_COMMANDS, add_action_fields, add_edit_parsers
+from tui.cli.edits import ACTION_FIELDS, EDIT_COMMANDS, add_action_fields, add_edit_parsers
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
-    from tui.cli_reviews import add_review_parser
+    from tui.cli.reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
@@ -291,7 +291,7 @@ def cmd_plans(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     from store.rollups import plan_summary, summary_to_json
-    from tui.summary_view import render_summary
+    from tui.cli.summary_view import render_summary
 
     repo = open_store(args)
     plan = repo.plan(plan_id_of(args, repo))
@@ -304,7 +304,7 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
-    from tui.summary_view import render_action
+    from tui.cli.summary_view import render_action
 
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
@@ -418,14 +418,14 @@ def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_review(args: argparse.Namespace, console: Console) -> int:
-    from tui.cli_reviews import run_review
+    from tui.cli.reviews import run_review
 
     repo = open_store(args)
     return run_review(args, console, repo, plan_id_of(args, repo), by_name(args))
 
 
 def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
-    from tui.cli_reviews import list_reviews
+    from tui.cli.reviews import list_reviews
 
     repo = open_store(args)
     return list_reviews(console, repo.plan(plan_id_of(args, repo)).reviews)
@@ -435,12 +435,12 @@ Command = Callable[[argparse.Namespace, Console], int]
 
 
 def board_command(name: str) -> Command:
-    """A command from :mod:`tui.cli_board`, imported only when it is the one run."""
+    """A command from :mod:`tui.cli.board`, imported only when it is the one run."""
 
     def run(args: argparse.Namespace, console: Console) -> int:
-        from tui import cli_board
+        from tui.cli import board
 
-        command: Command = getattr(cli_board, name)
+        command: Command = getattr(board, name)
         return command(args, console)
 
     return run
