@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/ipt
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check store tui tests sample_plans benchmarks
@@ -40,6 +40,7 @@ bench: $(STAMP)
 
 faults: $(STAMP)
 	$(BIN)/python -m tests.faults.campaign
+	IPT_CLI_RACE_WRITES=25 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_lost_updates.py
 	IPT_CAMPAIGN_EXAMPLES=1000 $(BIN)/python -m tests.campaign_report --examples 1000
 
 # What `pip install .` gives a user, proved from outside the source tree: the wheel, installed

@@ -101,8 +101,8 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         "IPT_CONFIG_DIR": str(tmp_path / "config"),
         "TMUX_TMPDIR": str(tmp_path),
     }
-    env.pop("TMUX", None)
-    env.pop("NO_COLOR", None)
+    for inherited in ("TMUX", "NO_COLOR", "LINES", "COLUMNS"):  # the pane's own size, not the runner's
+        env.pop(inherited, None)
     subprocess.run(
         [str(IPT), "--db", str(store), "init", "--sample", "oldham-2019"],
         env=env,

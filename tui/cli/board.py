@@ -21,6 +21,7 @@ def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
         f"Took snapshot {header.id}: {header.label} "
         f"({plan_id}, as of {day_text(header.as_of)}, revision {header.revision})",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
@@ -37,7 +38,11 @@ def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
     headers = repo.snapshots.list(plan_id)
     whose = f"of plan {plan_id}" if plan_id is not None else f"in {repo.path}"
     if not headers:
-        console.print(f"No snapshots {whose} yet; take one with `ipt snapshot --label TEXT`.", markup=False)
+        console.print(
+            f"No snapshots {whose} yet; take one with `ipt snapshot --label TEXT`.",
+            markup=False,
+            soft_wrap=True,
+        )
         return EXIT_OK
     table = Table(title=Text(f"Snapshots {whose}"), title_justify="left")
     table.add_column("id", no_wrap=True)
@@ -115,7 +120,7 @@ def _render_comparison(console: Console, comparison: Comparison, plan_name: str)
             heading.append(f" (as of {day_text(header.as_of)})\n", style="dim")
     console.print(heading)
     if comparison.is_empty:
-        console.print("No changes.", markup=False)
+        console.print("No changes.", markup=False, soft_wrap=True)
         return
     for table in comparison_groups(comparison):
         console.print(table)
@@ -154,5 +159,6 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     console.print(
         f"Wrote the {args.format} board pack for {plan.id} as of {day_text(as_of)} to {out}{since}",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK

@@ -178,7 +178,9 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
         raise CommandFailed(str(error.args[0])) from None
     repo = open_store(args)
     repo.add_plan(plan_file.plan, by=by_name(args))
-    console.print(f"Added {plan_file.plan.name!r} ({plan_file.plan.id}) to {repo.path}", markup=False)
+    console.print(
+        f"Added {plan_file.plan.name!r} ({plan_file.plan.id}) to {repo.path}", markup=False, soft_wrap=True
+    )
     return EXIT_OK
 
 
@@ -216,9 +218,13 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             parts.append("nothing written (dry run)")
         else:
             parts.append("nothing to change" if result.revision is None else f"revision {result.revision}")
-        console.print(f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}", markup=False)
+        console.print(
+            f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}",
+            markup=False,
+            soft_wrap=True,
+        )
         if rows.ignored:
-            console.print(f"Columns not imported: {', '.join(rows.ignored)}", markup=False)
+            console.print(f"Columns not imported: {', '.join(rows.ignored)}", markup=False, soft_wrap=True)
         return EXIT_OK
     from store.plan_files import PlanFileError, read_plan_file
 
@@ -232,12 +238,15 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             f"{args.file}: valid plan {plan.id!r} with {len(plan.actions)} actions; "
             "nothing written (dry run)",
             markup=False,
+            soft_wrap=True,
         )
         return EXIT_OK
     repo = open_store(args)
     repo.add_plan(plan, by=by_name(args))
     console.print(
-        f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.path}", markup=False
+        f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.path}",
+        markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
@@ -255,6 +264,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
         console.print(
             f"{path}: valid plan file ({plan_file.plan.id}, {len(plan_file.plan.actions)} actions)",
             markup=False,
+            soft_wrap=True,
         )
         return EXIT_OK
     if not path.exists():
@@ -263,6 +273,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     console.print(
         f"{path}: valid store, revision {repo.revision}, plans: {', '.join(repo.plan_ids()) or 'none'}",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
@@ -367,6 +378,7 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         f"Saved {action.ref}: {action.status.label}, RAG {action.rag.label if action.rag else '-'}, "
         f"{action.progress}% (revision {repo.revision})",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
@@ -413,7 +425,7 @@ def cmd_restore_backup(args: argparse.Namespace, console: Console) -> int:
             f"Restored {path} to revision {result.revision}, {undone}; "
             f"the replaced store is kept at {result.kept}."
         )
-    console.print(message, markup=False)
+    console.print(message, markup=False, soft_wrap=True)
     return EXIT_OK
 
 

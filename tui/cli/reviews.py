@@ -115,7 +115,9 @@ def run_review(args: argparse.Namespace, console: Console, repo: Any, plan_id: s
     if step == "show":
         sessions = repo.plan(plan_id).reviews
         if not sessions:
-            console.print("No review sessions yet; start one with `ipt review start`.", markup=False)
+            console.print(
+                "No review sessions yet; start one with `ipt review start`.", markup=False, soft_wrap=True
+            )
             return 0
         print_session(console, review(repo, plan_id, args.id) if args.id else sessions[-1])
         return 0
@@ -142,11 +144,11 @@ def run_review(args: argparse.Namespace, console: Console, repo: Any, plan_id: s
             changes=changes or None,
             due_reason=args.due_reason,
         )
-        console.print(f"Recorded {args.subject} in {session.id}.", markup=False)
+        console.print(f"Recorded {args.subject} in {session.id}.", markup=False, soft_wrap=True)
         return 0
     if step == "decide":
         add_decision(repo, plan_id, args.id, args.text, by=by)
-        console.print(f"Decision recorded in {args.id}.", markup=False)
+        console.print(f"Decision recorded in {args.id}.", markup=False, soft_wrap=True)
         return 0
     session = close_review(
         repo, plan_id, args.id, by=by, at=datetime.now(UTC).replace(microsecond=0), label=args.label
@@ -155,13 +157,16 @@ def run_review(args: argparse.Namespace, console: Console, repo: Any, plan_id: s
         f"Closed {session.id}; snapshot {session.snapshot_id} taken. "
         f"Export the pack with `ipt export --snapshot {session.snapshot_id} --format html --out pack.html`.",
         markup=False,
+        soft_wrap=True,
     )
     return 0
 
 
 def list_reviews(console: Console, sessions: list[ReviewSession]) -> int:
     if not sessions:
-        console.print("No review sessions yet; start one with `ipt review start`.", markup=False)
+        console.print(
+            "No review sessions yet; start one with `ipt review start`.", markup=False, soft_wrap=True
+        )
         return 0
     table = Table(
         "id",
