@@ -27,11 +27,10 @@ def journal_path(store_path: Path) -> Path:
 
 
 class AuditJournal:
-    """Append-only audit lines for one store (in memory when ``path`` is None)."""
+    """Append-only audit lines for one store file."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._memory: list[bytes] = []
 
     def append(self, entries: Sequence[AuditEntry], *, revision: int, token: str) -> None:
         """Durably add ``entries`` for the save ``revision``/``token``.
@@ -45,9 +44,9 @@ class AuditJournal:
             )
             or orjson.dumps({"txn": token, "revision": revision, "save": True}) + b"\n"
         )
-        if self.path is None:
-            self._memory.append(lines)
-            return
+        self._write(lines)
+
+    def _write(self, lines: bytes) -> None:
         try:
             fd = open_for_append_nofollow(self.path, what="audit journal")
         except OSError as error:
@@ -65,10 +64,6 @@ class AuditJournal:
             os.close(fd)
 
     def _raw_lines(self) -> Iterator[bytes]:
-        if self.path is None:
-            for chunk in self._memory:
-                yield from chunk.splitlines()
-            return
         try:
             fd, _ = open_regular_file(self.path, what="audit journal", follow_links=False)
         except FileNotFoundError:
@@ -118,3 +113,17 @@ class AuditJournal:
                     continue
                 selected.append(AuditEntry.model_validate(record))
         return selected
+
+
+class MemoryJournal(AuditJournal):
+    """The same journal held in memory, for the memory store."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("(memory)"))
+        self._lines: list[bytes] = []
+
+    def _write(self, lines: bytes) -> None:
+        self._lines.extend(lines.splitlines())
+
+    def _raw_lines(self) -> Iterator[bytes]:
+        yield from self._lines

@@ -192,37 +192,99 @@ def read_commit_token(path: Path) -> bytes | None:
     return match.group(1) if match else None
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage over one JSON file, written atomically once per transaction.
+class BatchingStorage(Storage):
+    """A TinyDB storage that holds TinyDB's writes between :meth:`begin` and :meth:`commit`,
+    so a change that touches several tables is stored once, or (on :meth:`rollback`) not at all.
 
-    Every commit stamps a random token into the ``meta`` table, which is written first,
-    so a process can tell from the file's first bytes whether anyone else has saved since
-    it last read, without parsing the whole store.
+    Every commit stamps a random token into the ``meta`` table, which is written first, so
+    a reader can tell whether anyone has saved since it last read. Subclasses say where the
+    committed data lives: :meth:`load` it and :meth:`store` it."""
 
-    ``path=None`` keeps everything in memory (same behaviour, no file), which lets the
-    repository's tests run against both, as TinyDB's own tests do.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self) -> None:
         self._cache: Data | None = None
-        self._token: bytes | None = None
         self._pending: Data | None = None
         self._batching = False
         self.writes = 0
-        """Files written so far (for tests and benchmarks)."""
+        """Changes stored so far (for tests and benchmarks)."""
         self.parses = 0
-        """Times the whole file was parsed (for tests and benchmarks)."""
+        """Times the whole store was parsed (for tests and benchmarks)."""
 
-    def exists(self) -> bool:
-        return self.path is None or self.path.exists()
+    def load(self) -> Data:
+        """The committed data."""
+        raise NotImplementedError
+
+    def store(self, ordered: Data, token: str) -> None:
+        """Keep ``ordered`` as the committed data, whole, or raise and keep the old."""
+        raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop what is cached, so the next read comes from where the data lives."""
+
+    # TinyDB's interface -------------------------------------------------------------
+
+    def read(self) -> Data | None:
+        if self._pending is not None:
+            return self._pending
+        data = self.load()
+        if self._batching:
+            self._pending = self._working_copy(data)
+            return self._pending
+        return data or None
+
+    def _working_copy(self, data: Data) -> Data:
+        """What TinyDB may change in place during a change (the file store drops its cache
+        on a rollback instead of copying)."""
+        return data
+
+    def write(self, data: Data) -> None:
+        if not self._batching:
+            raise RuntimeError("the store is written only inside a repository transaction")
+        self._pending = data
+
+    def close(self) -> None:
+        self.forget()
+
+    # Transactions -------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._batching = True
+        self._pending = None
+
+    def rollback(self) -> None:
+        self._batching = False
+        self._pending = None
+        self.forget()
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        """Store the pending data with ``meta`` first, as one replacement."""
+        pending, self._pending, self._batching = self._pending, None, False
+        if pending is None:
+            pending = self.load()
+        token = str(meta.get("commit") or secrets.token_hex(8))
+        ordered: Data = {"meta": {"1": {**meta, "commit": token}}}
+        ordered.update((name, table) for name, table in pending.items() if name != "meta")
+        try:
+            self.store(ordered, token)
+        except BaseException:
+            self.forget()
+            raise
+        self._cache = ordered
+        self.writes += 1
+
+
+class AtomicJSONStorage(BatchingStorage):
+    """TinyDB storage over one JSON file, written atomically once per transaction.
+
+    The parsed data is kept while the commit token at the head of the file is unchanged,
+    so an edit at 10,000 actions does not re-parse the store."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._token: bytes | None = None
 
     def load(self) -> Data:
         """The committed data, re-read from disk only when another process replaced it."""
-        if self.path is None:
-            if self._cache is None:
-                self._cache = {}
-            return self._cache
         token = read_commit_token(self.path)
         if self._cache is not None and token is not None and token == self._token:
             return self._cache
@@ -242,62 +304,29 @@ class AtomicJSONStorage(Storage):
         return self._cache
 
     def forget(self) -> None:
-        """Drop the cache so the next read comes from disk."""
         self._cache, self._token = None, None
 
-    # TinyDB's interface -------------------------------------------------------------
+    def store(self, ordered: Data, token: str) -> None:
+        payload = orjson.dumps(ordered)
+        keep_backup(self.path)
+        write_atomically(self.path, payload)
+        self._token = token.encode()
 
-    def read(self) -> Data | None:
-        if self._pending is not None:
-            return self._pending
-        data = self.load()
-        if self._batching:
-            # TinyDB mutates documents in place. A file-backed cache is simply dropped on
-            # rollback; the memory store has no file to fall back on, so it works on a copy.
-            self._pending = orjson.loads(orjson.dumps(data)) if self.path is None else data
-            return self._pending
-        return data or None
 
-    def write(self, data: Data) -> None:
-        if not self._batching:
-            raise RuntimeError("the store is written only inside a repository transaction")
-        self._pending = data
+class MemoryJSONStorage(BatchingStorage):
+    """The same storage in memory: no file, the same rules (what a file could not hold is refused)."""
 
-    def close(self) -> None:
-        self.forget()
+    def load(self) -> Data:
+        if self._cache is None:
+            self._cache = {}
+        return self._cache
 
-    # Transactions -------------------------------------------------------------------
+    def _working_copy(self, data: Data) -> Data:
+        # Memory has no file to fall back on after a rollback, so a change works on a copy.
+        return orjson.loads(orjson.dumps(data))  # type: ignore[no-any-return]
 
-    def begin(self) -> None:
-        self._batching = True
-        self._pending = None
-
-    def rollback(self) -> None:
-        self._batching = False
-        self._pending = None
-        if self.path is not None:
-            self.forget()
-
-    def commit(self, meta: dict[str, Any]) -> None:
-        """Write the pending data, with ``meta`` first, as one atomic file replacement."""
-        pending, self._pending, self._batching = self._pending, None, False
-        if pending is None:
-            pending = self.load() if self.path is not None else {}
-        token = str(meta.get("commit") or secrets.token_hex(8))
-        stamped = {**meta, "commit": token}
-        ordered: Data = {"meta": {"1": stamped}}
-        ordered.update((name, table) for name, table in pending.items() if name != "meta")
-        if self.path is not None:
-            try:
-                payload = orjson.dumps(ordered)
-                keep_backup(self.path)
-                write_atomically(self.path, payload)
-            except BaseException:
-                self.forget()
-                raise
-            self._token = token.encode()
-        self._cache = ordered
-        self.writes += 1
+    def store(self, ordered: Data, token: str) -> None:
+        orjson.dumps(ordered)
 
 
 # The two backends behind store.backend.Storage ------------------------------------------------
@@ -309,7 +338,7 @@ class TinyDocuments:
     Lookups scan the raw documents (no TinyDB ``Document`` objects, fast at 10,000 actions);
     inserts and deletes go through TinyDB's tables, which number the documents."""
 
-    def __init__(self, storage: AtomicJSONStorage) -> None:
+    def __init__(self, storage: BatchingStorage) -> None:
         self._storage = storage
         self._db = TinyDB(storage=lambda: storage)
         self._found: dict[tuple[str, str | None, str, Any], str] = {}
@@ -495,10 +524,10 @@ class MemoryStorage:
     read_only = False
 
     def __init__(self) -> None:
-        from store.journal import AuditJournal
+        from store.journal import MemoryJournal
 
-        self.file = AtomicJSONStorage(None)
-        self.journal = AuditJournal(None)
+        self.file = MemoryJSONStorage()
+        self.journal = MemoryJournal()
         self._lock = threading.Lock()
 
     @property

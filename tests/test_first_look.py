@@ -235,7 +235,7 @@ def test_repository_refuses_a_storage_of_another_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=re.escape(str(path))):
         Repository(path, storage=looked(other_path).storage)
     with pytest.raises(ValueError, match=re.escape(str(path))):
-        Repository(path, storage=AtomicJSONStorage(None))
+        Repository(path, storage=AtomicJSONStorage(other_path.with_name("third.json")))
 
 
 # Nothing simple to show --------------------------------------------------------------------
