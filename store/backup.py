@@ -34,7 +34,13 @@ import orjson
 from store.errors import DamagedStore, NewerSchema, StoreBusy, StoreError, StoreInvalid, StoreUnreadable
 from store.journal import AuditJournal, journal_path
 from store.models import AuditEntry
-from store.safe_files import MAX_STORE_BYTES, open_for_append_nofollow, read_regular_file
+from store.safe_files import (
+    MAX_STORE_BYTES,
+    create_new_file,
+    open_for_append_nofollow,
+    read_regular_file,
+    write_all,
+)
 from store.storage import (
     Data,
     backup_path,
@@ -210,11 +216,9 @@ def _keep(path: Path, current: bytes, name: str) -> Path:
 def _copy_durably(path: Path, payload: bytes, target: Path) -> None:
     temp = path.with_name(f"{temp_prefix(path)}keep-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_new_file(temp, what="temporary file")
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, payload)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -273,9 +277,7 @@ def set_aside_undone_lines(path: Path, restored: Version) -> int:
 def _append_durably(target: Path, payload: bytes) -> None:
     fd = open_for_append_nofollow(target, what="journal of undone saves")
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, payload)
         os.fsync(fd)
     finally:
         os.close(fd)

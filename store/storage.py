@@ -393,7 +393,63 @@ class TinyDocuments:
             self._found.clear()
 
 
-class FileStorage:
+class _JournalledStorage:
+    """What both backends below share: a batching TinyDB storage and an audit journal."""
+
+    file: BatchingStorage
+
+    @property
+    def journal(self) -> AuditJournal:
+        raise NotImplementedError
+
+    @property
+    def writes(self) -> int:
+        """Changes committed so far (for tests and benchmarks)."""
+        return self.file.writes
+
+    @property
+    def parses(self) -> int:
+        """Times the whole store was parsed (for tests and benchmarks)."""
+        return self.file.parses
+
+    def load(self) -> Data:
+        return self.file.load()
+
+    def forget(self) -> None:
+        self.file.forget()
+
+    def begin(self) -> TinyDocuments:
+        self.file.begin()
+        return TinyDocuments(self.file)
+
+    def rollback(self) -> None:
+        self.file.rollback()
+
+    def commit(self, audit: Sequence[AuditEntry], meta: Mapping[str, Any]) -> None:
+        """Append the audit lines first, then store the documents.
+
+        A failure in either stores nothing; a kill between the two leaves journal lines whose
+        token never became the store's, which readers ignore (see :mod:`store.journal`)."""
+        try:
+            self.journal.append(audit, revision=int(meta["revision"]), token=str(meta["commit"]))
+            self.file.commit(dict(meta))
+        except BaseException:
+            self.file.rollback()
+            raise
+
+    def audit(
+        self,
+        *,
+        revision: int,
+        token: str | None,
+        plan_id: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+    ) -> list[AuditEntry]:
+        return self.journal.entries(revision=revision, token=token, plan_id=plan_id, entity=entity, key=key)
+
+
+class FileStorage(_JournalledStorage):
     """The embedded backend: one JSON file written atomically, its journal, lock and backup beside it.
 
     Made cheaply (nothing but the path is touched until it is used), so the tracker can
@@ -429,16 +485,6 @@ class FileStorage:
         return self._journal
 
     @property
-    def writes(self) -> int:
-        """Store files written so far (for tests and benchmarks)."""
-        return self.file.writes
-
-    @property
-    def parses(self) -> int:
-        """Times the whole file was parsed (for tests and benchmarks)."""
-        return self.file.parses
-
-    @property
     def read_only(self) -> bool:
         """A save needs to write the file *and* its folder (the temporary file, the lock, the
         journal and the backup live beside it)."""
@@ -447,15 +493,9 @@ class FileStorage:
         folder = self.path.parent
         return folder.exists() and not os.access(folder, os.W_OK)
 
-    def load(self) -> Data:
-        return self.file.load()
-
     def head(self) -> str | None:
         token = read_commit_token(self.path)
         return token.decode() if token else None
-
-    def forget(self) -> None:
-        self.file.forget()
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -486,39 +526,11 @@ class FileStorage:
         finally:
             self._lock.release()
 
-    def begin(self) -> TinyDocuments:
-        self.file.begin()
-        return TinyDocuments(self.file)
 
-    def rollback(self) -> None:
-        self.file.rollback()
+class MemoryStorage(_JournalledStorage):
+    """The same store held in memory: for tests (every store test runs on both) and previews.
 
-    def commit(self, audit: Sequence[AuditEntry], meta: Mapping[str, Any]) -> None:
-        """Append the audit lines (fsynced) first, then replace the store file atomically.
-
-        A kill between the two leaves journal lines whose token never became the store's,
-        which readers ignore (see :mod:`store.journal`)."""
-        try:
-            self.journal.append(audit, revision=int(meta["revision"]), token=str(meta["commit"]))
-            self.file.commit(dict(meta))
-        except BaseException:
-            self.file.rollback()
-            raise
-
-    def audit(
-        self,
-        *,
-        revision: int,
-        token: str | None,
-        plan_id: str | None = None,
-        entity: str | None = None,
-        key: str | None = None,
-    ) -> list[AuditEntry]:
-        return self.journal.entries(revision=revision, token=token, plan_id=plan_id, entity=entity, key=key)
-
-
-class MemoryStorage:
-    """The same store held in memory: for tests (every store test runs on both) and previews."""
+    A commit refuses what a file could not hold, as the file store does."""
 
     location = None
     read_only = False
@@ -527,58 +539,18 @@ class MemoryStorage:
         from store.journal import MemoryJournal
 
         self.file = MemoryJSONStorage()
-        self.journal = MemoryJournal()
+        self._journal = MemoryJournal()
         self._lock = threading.Lock()
 
     @property
-    def writes(self) -> int:
-        return self.file.writes
-
-    @property
-    def parses(self) -> int:
-        """Always 0: memory is never parsed."""
-        return self.file.parses
-
-    def load(self) -> Data:
-        return self.file.load()
+    def journal(self) -> AuditJournal:
+        return self._journal
 
     def head(self) -> str | None:
-        meta = self.file.load().get("meta", {}).get("1", {})
-        token = meta.get("commit")
+        token = self.file.load().get("meta", {}).get("1", {}).get("commit")
         return str(token) if token else None
-
-    def forget(self) -> None:
-        """Nothing to re-read: memory is the store."""
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         with self._lock:
             yield
-
-    def begin(self) -> TinyDocuments:
-        self.file.begin()
-        return TinyDocuments(self.file)
-
-    def rollback(self) -> None:
-        self.file.rollback()
-
-    def commit(self, audit: Sequence[AuditEntry], meta: Mapping[str, Any]) -> None:
-        """As the file store: what could not be written to a file is refused here too."""
-        try:
-            orjson.dumps(self.file.read())
-            self.journal.append(audit, revision=int(meta["revision"]), token=str(meta["commit"]))
-            self.file.commit(dict(meta))
-        except BaseException:
-            self.file.rollback()
-            raise
-
-    def audit(
-        self,
-        *,
-        revision: int,
-        token: str | None,
-        plan_id: str | None = None,
-        entity: str | None = None,
-        key: str | None = None,
-    ) -> list[AuditEntry]:
-        return self.journal.entries(revision=revision, token=token, plan_id=plan_id, entity=entity, key=key)
