@@ -9,7 +9,7 @@ rows against the plan and writes them in one transaction. Any problem, anywhere,
 
 from __future__ import annotations
 
-from store.importers.apply import ImportResult, import_tracker, theme_key_for
+from store.importers.apply import FieldChange, ImportResult, import_tracker, theme_key_for
 from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.sources import (
     MAX_COLUMNS,
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_RATIO",
     "MAX_UNCOMPRESSED_BYTES",
+    "FieldChange",
     "ImportResult",
     "TrackerError",
     "TrackerIssue",

@@ -1,15 +1,24 @@
 """Bringing checked tracker rows into a plan: all of them in one transaction, or none.
 
 Rows are matched to the plan's actions by reference: a new reference adds an action, a
-known one updates it. For an update, each column the tracker has sets its field (a blank
-cell clears it: no date, no owner, progress 0, RAG not assessed), except a blank Status,
-which keeps the action's status; fields the tracker has no column for (funding, measures,
-the description, the history) are kept. A blank Status with a Completed date means complete.
+known one updates it. For an update, each cell that gives a value sets its field. A blank
+cell (or TBC, n/a, Ongoing … where a date, RAG, progress or recommendations belong) never
+erases: the action keeps what it has. Only a cell saying ``-`` or ``clear`` clears a date,
+RAG, progress or recommendations (no date, RAG not assessed, no recommendations; progress,
+which has no "none", becomes 0%); the owner and description are kept unless given.
+Fields the tracker has no column for (funding, measures, the history) are kept. A blank
+Status with a Completed date means complete; a Status other than complete with a blank
+Completed cell drops the stored completed date, as the action is no longer complete.
+
+Every field an update changes is in :attr:`ImportResult.changes`, with why when the value
+did not come from the cell's text (a clear marker, a fill colour).
 
 The Update column becomes a dated update on the action: the export's form
 "2019-09-26 Author: text" keeps its date and author; other text is dated ``on`` and signed
 ``by``. Either is added only if the action does not already have it. A moved due date is
-recorded in the action's due-date history.
+recorded in the action's due-date history, dated ``on``. ``on`` is, first, what the caller
+gives; else the day the file says it was updated (:attr:`TrackerRows.dated_on`); else
+``today`` (the import day).
 
 Themes are found by key (first) or by name, recommendations by number, both against the target
 plan; ones the plan lacks are errors unless ``create_missing``, when they are added (a
@@ -29,10 +38,59 @@ from pydantic import ValidationError
 from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.tracker import COLUMNS, TrackerRow, TrackerRows
 from store.importers.values import parse_exported_update
-from store.models import Action, ActionUpdate, DueDateChange, Plan, Recommendation, Status, Theme
+from store.models import Action, ActionUpdate, DueDateChange, Plan, Rag, Recommendation, Status, Theme
 from store.repository import Repository, Transaction
 
 STOP_WORDS = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "with", "on"})
+COMPARED = (
+    "title",
+    "theme",
+    "description",
+    "owner",
+    "start_on",
+    "due_on",
+    "completed_on",
+    "status",
+    "rag",
+    "progress",
+    "recommendations",
+)
+"""The fields a tracker sets, in the order their changes are listed."""
+EMPTY: tuple[Any, ...] = (None, "", 0, [])
+NO_LONGER_COMPLETE = "the status is no longer complete"
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Rag | Status):
+        return value.value
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:59] + "…") if isinstance(value, str) else text
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field an import changes on one action: ``WF-03 rag: amber → red``."""
+
+    ref: str
+    field: str
+    old: Any
+    new: Any
+    why: str = ""
+    """How the new value was read when not from the cell's text ("cleared by '-'", a fill)."""
+
+    def __str__(self) -> str:
+        if self.field == "update":
+            return f"{self.ref} update added: {_shown(self.new)}"
+        if self.why.startswith("cleared by"):
+            return f"{self.ref} {self.field}: {_shown(self.old)} → ({self.why})"
+        line = f"{self.ref} {self.field}: {_shown(self.old)} → {_shown(self.new)}"
+        return f"{line} ({self.why})" if self.why else line
 
 
 @dataclass(slots=True)
@@ -48,6 +106,14 @@ class ImportResult:
     dry_run: bool = False
     revision: int | None = None
     """The store's revision after the import; None when nothing was written."""
+    changes: list[FieldChange] = field(default_factory=list)
+    """Each field changed on an existing action (and fill-read values on new ones), in row order."""
+    blanks_kept: int = 0
+    """Blank (or "no value") cells on existing actions whose stored value was kept."""
+    dated_on: date | None = None
+    """The day updates and due-date changes are dated."""
+    dated_why: str = ""
+    """Why that day: "given", "from the heading 'Progress update – June 2017'", "the import day"."""
 
 
 @dataclass(slots=True)
@@ -72,20 +138,33 @@ def import_tracker(
     create_missing: bool = False,
     dry_run: bool = False,
     on: date | None = None,
+    on_why: str = "given",
+    today: date | None = None,
 ) -> ImportResult:
     """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
-    problem (the file's and the plan's) with nothing written."""
-    on = on or date.today()
+    problem (the file's and the plan's) with nothing written.
+
+    Updates and due-date changes are dated ``on`` (``on_why`` says where it came from), else
+    the day the file gives, else ``today`` (default: the system's date)."""
+    if on is not None:
+        dated = (on, on_why)
+    elif rows.dated_on is not None:
+        dated = (rows.dated_on, rows.dated_why)
+    else:
+        dated = (today or date.today(), "the import day")
+    on = dated[0]
     repo.reload_if_changed()
     repo.plan(plan_id)  # a tracker never creates a plan: NotFound if there is none
     if dry_run:
         prepared = _prepare(repo.plan(plan_id), rows, create_missing=create_missing, by=by, on=on)
         prepared.result.dry_run = True
+        prepared.result.dated_on, prepared.result.dated_why = dated
         return prepared.result
     try:
         with repo.transaction(by=by) as txn:
             plan = repo.plan(plan_id)  # current: the transaction reloads what another process saved
             prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
+            prepared.result.dated_on, prepared.result.dated_why = dated
             if not (prepared.themes or prepared.recommendations or prepared.actions):
                 raise _NothingToWrite
             _write(txn, plan, prepared)
@@ -185,11 +264,18 @@ def _prepare(plan: Plan, rows: TrackerRows, *, create_missing: bool, by: str, on
         if old is None:
             result.added.append(action.ref)
             prepared.append((action, None))
-        elif action == old:
+            result.changes.extend(
+                FieldChange(action.ref, name, None, getattr(action, name), why)
+                for name, why in row.why.items()
+            )
+            continue
+        result.blanks_kept += sum(1 for name in row.blank if getattr(old, name, None) not in EMPTY)
+        if action == old:
             result.unchanged.append(action.ref)
         else:
             result.updated.append(action.ref)
             prepared.append((action, old))
+            result.changes.extend(_changes(row, old, action))
     if problems:
         order = {header: position for position, header in enumerate(rows.columns.values())}
         problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
@@ -266,6 +352,13 @@ def _action(
         status = Status.COMPLETE
     if status is not None:
         fields["status"] = status
+    if (
+        old is not None
+        and old.completed_on is not None
+        and "completed_on" in row.blank
+        and fields.get("status") is not Status.COMPLETE
+    ):
+        fields["completed_on"] = None  # reopened: the stored completed date no longer holds
     before = len(problems)
     start, due, done = fields.get("start_on"), fields.get("due_on"), fields.get("completed_on")
     if start and due and due < start:
@@ -326,6 +419,23 @@ def _action(
                 TrackerIssue(row.number, column, row.cells.get(name), f"is not accepted: {message}")
             )
         return None
+
+
+def _changes(row: TrackerRow, old: Action, new: Action) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for name in COMPARED:
+        before, after = getattr(old, name), getattr(new, name)
+        if before == after:
+            continue
+        why = f"cleared by {row.cleared[name]!r}" if name in row.cleared else row.why.get(name, "")
+        if name == "completed_on" and name in row.blank:
+            why = NO_LONGER_COMPLETE
+        changes.append(FieldChange(new.ref, name, before, after, why))
+    known = {(u.on, u.author, u.text) for u in old.updates}
+    for update in new.updates:
+        if (update.on, update.author, update.text) not in known:
+            changes.append(FieldChange(new.ref, "update", None, update.text))
+    return changes
 
 
 def _add_update(fields: dict[str, Any], written: str, *, by: str, on: date) -> None:

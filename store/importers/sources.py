@@ -29,12 +29,20 @@ import os
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 from store.errors import UnsafePath
+from store.importers.colours import (
+    DEFAULT_REFERENCES,
+    RGB,
+    fill_colour,
+    key_colours,
+    nearest_rag,
+    theme_palette,
+)
 from store.importers.problems import TrackerError, TrackerIssue
 from store.safe_files import open_regular_file, read_fd
 
@@ -92,6 +100,14 @@ class Sheet:
     """What was read, e.g. "CSV (Windows-1252)" or "XLSX sheet 'Actions'"."""
     epoch: datetime = datetime(1899, 12, 30)
     """Day zero of the workbook's serial dates (XLSX only)."""
+    hidden_columns: set[int] = field(default_factory=set)
+    """Positions (0 is column A) of the columns hidden in the workbook (XLSX only)."""
+    hidden_rows: set[int] = field(default_factory=set)
+    """Numbers of the rows hidden in the workbook (XLSX only)."""
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row number, position) -> the RAG ("red", …) a blank cell's fill colour is nearest to."""
+    key: dict[str, RGB] = field(default_factory=dict)
+    """The workbook's RAG key, {rag: colour}, when it has one; else the standard colours were used."""
 
 
 def fail(path: Path, why: str, row: int | None = None) -> NoReturn:
@@ -292,6 +308,11 @@ def read_xlsx(path: Path, raw: bytes) -> Sheet:
         fail(path, f"is not a readable .xlsx workbook ({type(error).__name__}: {first})")
 
 
+RAG_OF = {"red": "red", "r": "red", "amber": "amber", "a": "amber", "green": "green", "g": "green"}
+RAG_OF |= {"blue": "blue", "b": "blue", "complete": "blue", "completed": "blue", "c": "blue"}
+"""What a key sheet's cell text may say, -> the RAG it names."""
+
+
 def _load(path: Path, raw: bytes) -> Sheet:
     from openpyxl import load_workbook
 
@@ -301,25 +322,43 @@ def _load(path: Path, raw: bytes) -> Sheet:
         if not sheets:
             fail(path, "the workbook has no worksheets")
         sheet = next((s for s in sheets if s.title.strip().lower() == "actions"), sheets[0])
-        uncalculated, widest = _scan_sheet(book, sheet)
+        scan = _scan_sheet(book, sheet)
+        palette = theme_palette(getattr(book, "loaded_theme", None))
+        key = key_colours(book, sheet, palette, RAG_OF)
+        references = {rag: (colour,) for rag, colour in key.items()} if key else DEFAULT_REFERENCES
         sheet.reset_dimensions()  # a forged dimension must not make us pad millions of cells
         rows: list[tuple[int, list[Cell]]] = []
-        for number, row in enumerate(sheet.iter_rows(max_col=max(1, min(widest, MAX_COLUMNS))), start=1):
+        fills: dict[tuple[int, int], str] = {}
+        for number, row in enumerate(sheet.iter_rows(max_col=max(1, min(scan.widest, MAX_COLUMNS))), start=1):
             if number > MAX_ROW_NUMBER:
                 fail(path, f"the sheet has more than {MAX_ROW_NUMBER:,} rows", number)
             cells = [_cell(item) for item in row]
-            for column, formula in uncalculated.get(number, {}).items():
+            for column, formula in scan.uncalculated.get(number, {}).items():
                 if column <= len(cells) and cells[column - 1] is None:
                     cells[column - 1] = Unusable(
                         formula,
                         "is a formula with no saved value; open the file in Excel, let it "
                         "calculate, and save it",
                     )
+            for position, item in enumerate(row):
+                if is_blank(cells[position]) and getattr(item, "has_style", False):
+                    colour = fill_colour(item, palette)
+                    rag = None if colour is None else nearest_rag(colour, references)
+                    if rag is not None:
+                        fills[number, position] = rag
             while cells and is_blank(cells[-1]):
                 cells.pop()
             if cells:
                 rows.append((number, cells))
-        return Sheet(rows, f"XLSX sheet {sheet.title!r}", book.epoch)
+        return Sheet(
+            rows,
+            f"XLSX sheet {sheet.title!r}",
+            book.epoch,
+            hidden_columns={column - 1 for column in scan.hidden_columns if column <= MAX_COLUMNS},
+            hidden_rows=scan.hidden_rows,
+            fills=fills,
+            key=key,
+        )
     finally:
         book.close()
 
@@ -337,19 +376,31 @@ def _cell(item: Any) -> Cell:
     return Unusable(str(value), "is not a value ipt can read")
 
 
-def _scan_sheet(book: Any, sheet: Any) -> tuple[dict[int, dict[int, str]], int]:
-    """({row: {column: formula}} for formula cells with no saved value, the widest column used).
+@dataclass(slots=True)
+class _Scan:
+    uncalculated: dict[int, dict[int, str]] = field(default_factory=dict)
+    """{row: {column: formula}} for formula cells with no saved value."""
+    widest: int = 0
+    """The widest column used (1 is column A)."""
+    hidden_columns: set[int] = field(default_factory=set)
+    """Hidden columns, 1 is column A."""
+    hidden_rows: set[int] = field(default_factory=set)
+
+
+def _scan_sheet(book: Any, sheet: Any) -> _Scan:
+    """What openpyxl's read-only mode does not give: uncalculated formulas, hidden columns and rows.
 
     openpyxl shows both a blank cell and an uncalculated formula as None, so the sheet's
     XML is scanned (through defusedxml) for ``<c>`` elements with an ``<f>`` but no ``<v>``
-    (or an empty one that is not a saved empty text).
+    (or an empty one that is not a saved empty text), for ``<col hidden="1">`` and for
+    ``<row hidden="1">``.
     """
     from defusedxml.ElementTree import iterparse
 
     namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    row_tag, cell_tag = f"{namespace}row", f"{namespace}c"
-    found: dict[int, dict[int, str]] = {}
-    row_number, column, widest = 0, 0, 0
+    row_tag, cell_tag, col_tag = f"{namespace}row", f"{namespace}c", f"{namespace}col"
+    scan = _Scan()
+    row_number, column = 0, 0
     data: Any = None
     with book._archive.open(sheet._worksheet_path) as source:
         for event, element in iterparse(source, events=("start", "end")):
@@ -360,19 +411,29 @@ def _scan_sheet(book: Any, sheet: Any) -> tuple[dict[int, dict[int, str]], int]:
                     given = element.get("r")
                     row_number = int(given) if given and given.isdigit() else row_number + 1
                     column = 0
+                    if _true(element.get("hidden")) and row_number <= MAX_ROW_NUMBER:
+                        scan.hidden_rows.add(row_number)
+                elif element.tag == col_tag and _true(element.get("hidden")):
+                    low, high = element.get("min", ""), element.get("max", "")
+                    if low.isdigit() and high.isdigit():
+                        scan.hidden_columns.update(range(int(low), min(int(high), MAX_COLUMNS) + 1))
                 continue
             if element.tag == cell_tag:
                 reference = element.get("r")
                 column = _column_number(reference) if reference else column + 1
-                widest = max(widest, column)
+                scan.widest = max(scan.widest, column)
                 formula = element.find(f"{namespace}f")
                 cached = element.find(f"{namespace}v")
                 text_type = element.get("t") in {"str", "s", "inlineStr"}  # a saved empty text is a value
                 if formula is not None and (cached is None or (not cached.text and not text_type)):
-                    found.setdefault(row_number, {})[column] = "=" + (formula.text or "")
+                    scan.uncalculated.setdefault(row_number, {})[column] = "=" + (formula.text or "")
             elif element.tag == row_tag and data is not None:
                 del data[:]  # finished rows are not kept: memory stays flat however long the sheet
-    return found, widest
+    return scan
+
+
+def _true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in {"1", "true"}
 
 
 def _column_number(reference: str) -> int:

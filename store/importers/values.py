@@ -7,11 +7,14 @@ raises ``ValueError`` whose message completes the sentence "'31/02/2020' …", e
 - Dates: 31/03/2020, 31/3/20, 2020-03-31, 31 March 2020, 31-Mar-2020, Excel date cells and
   (XLSX only) serial numbers; "March 2020" or "Mar 2020" means the end of that month.
   -, n/a, TBC and blank mean no date. Numbers in CSV are not dates.
+  (A tracker row does not get this far with a blank or "no value" cell: see :func:`intent`.)
 - RAG: Red, Amber, Green, Blue, Complete or R/A/G/B/C; blank, "-", "n/a" or "Not assessed" is none.
 - Status: Not started, In progress, Complete, Blocked, Cancelled and common words for them
   (see :data:`STATUS_WORDS`).
-- Progress: 50%, 50, or a share 0.5 (a number from 0 to 1 written with a decimal point, or a
-  percentage-formatted XLSX cell); rounded half up to a whole percent; blank is 0.
+- Progress: 50%, 50, or a share 0.5 (a percentage-formatted XLSX cell is always read as
+  the percentage it shows); rounded half up to a whole percent; blank is 0. Whether plain
+  numbers are shares is decided for the whole column by :func:`progress_shares`; alone, a
+  cell is a share when it is from 0 to 1 and written with a decimal point.
 - Recommendations: integers and ranges separated by commas, semicolons or spaces: "2, 5",
   "2;5", "1-17".
 - Text: a leading apostrophe that the ipt export adds to neutralise a formula (``'=…``,
@@ -34,6 +37,13 @@ from store.importers.sources import Cell, Percent, Unusable
 from store.models import RAG_WORDS, Rag, Status
 
 BLANK_WORDS = frozenset({"", "-", "–", "—", "n/a", "na"})
+CLEAR_WORDS = frozenset({"-", "–", "—", "clear"})
+"""What a person types in a cell to clear the stored value (a blank cell keeps it)."""
+NO_VALUE_WORDS = frozenset({"", "n/a", "na", "tbc", "tbd", "tba", "ongoing", "none", "unknown", "?"})
+"""Cells that give no value for a date, RAG, progress or recommendations: the stored one is kept."""
+TEXT_FIELDS = frozenset({"owner", "description", "title", "theme", "ref"})
+KEEP_ONLY_FIELDS = frozenset({"status", "update"})
+"""Fields that cannot be cleared: a clear marker there is as a blank cell."""
 NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
 NO_RAG_WORDS = BLANK_WORDS | {"not assessed", "none"}
 STATUS_WORDS = {
@@ -114,6 +124,31 @@ def _decimal(number: float | int) -> Decimal:
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
+def intent(name: str, cell: Cell) -> str:
+    """``"keep"`` (a blank or no-value cell: no change), ``"clear"`` (a clear marker), else ``"value"``.
+
+    Dates, RAG, progress and recommendations keep on a blank cell and on "no value" words
+    such as TBC, n/a or Ongoing, and clear on ``-`` or ``clear``; "Not assessed" (as the export
+    writes no RAG) clears a RAG. Text (owner, description) keeps on a blank cell and is
+    otherwise taken as written, so an owner written "-" survives export and import; it cannot
+    be cleared from a tracker. Status and the update cannot be cleared.
+    """
+    if cell is None or isinstance(cell, Unusable) or not isinstance(cell, str):
+        return "keep" if cell is None else "value"
+    word = " ".join(unescape(cell).split()).lower()
+    if not word:
+        return "keep"
+    if name in TEXT_FIELDS:
+        return "value"
+    if name in KEEP_ONLY_FIELDS:
+        return "keep" if word in CLEAR_WORDS or word in BLANK_WORDS else "value"
+    if word in CLEAR_WORDS or (name == "rag" and word == "not assessed"):
+        return "clear"
+    if word in NO_VALUE_WORDS:
+        return "keep"
+    return "value"
+
+
 def parse_date(cell: Cell, epoch: datetime) -> date | None:
     _refuse_unusable(cell)
     if cell is None:
@@ -175,28 +210,76 @@ def parse_status(cell: Cell) -> Status | None:
         ) from None
 
 
-def parse_progress(cell: Cell) -> int:
+_NOT_PERCENT = "is not a percentage (write 50%, 50 or 0.5)"
+
+
+def _plain_number(cell: Cell) -> tuple[Decimal, bool] | None:
+    """(number, written as a fraction) for a progress cell that is a plain number; else None.
+
+    None for a percentage (``50%`` or a %-formatted cell), a blank and anything not a number."""
+    if isinstance(cell, bool | Percent | Unusable) or cell is None:
+        return None
+    if isinstance(cell, int | float):
+        if isinstance(cell, float) and not cell.is_integer():
+            return _decimal(cell), True
+        return _decimal(cell), False
+    if not isinstance(cell, str):
+        return None
+    value = as_text(cell).strip()
+    if value.endswith("%") or value.lower() in BLANK_WORDS:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return (number, "." in value) if number.is_finite() else None
+
+
+def progress_shares(cells: list[tuple[int, Cell]]) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a progress column's plain numbers are shares (1 is 100%), decided for the column.
+
+    They are when one of them is written as a fraction (0.5, 1.0) from 0 to 1 and none is
+    above 1. ``cells`` are (row number, cell); the second item is (row of a fraction, row of
+    a number above 1) when the column mixes the two, which is an error."""
+    fraction_row = above_row = None
+    for number, cell in cells:
+        found = _plain_number(cell)
+        if found is None:
+            continue
+        value, pointed = found
+        if pointed and 0 < value <= 1 and fraction_row is None:
+            fraction_row = number
+        elif value > 1 and above_row is None:
+            above_row = number
+    if fraction_row is None:
+        return False, None
+    if above_row is not None:
+        return False, (fraction_row, above_row)
+    return True, None
+
+
+def parse_progress(cell: Cell, shares: bool | None = None) -> int:
+    """A percentage; ``shares`` says whether plain numbers are shares (None: decide from this cell)."""
     _refuse_unusable(cell)
     if isinstance(cell, bool | date | time | timedelta):
-        raise ValueError("is not a percentage (write 50%, 50 or 0.5)")
+        raise ValueError(_NOT_PERCENT)
+    if shares is None:
+        shares = progress_shares([(0, cell)])[0]
     if isinstance(cell, Percent):
         number = _decimal(cell.fraction) * 100
     elif isinstance(cell, int | float):
-        number = _decimal(cell)
-        if isinstance(cell, float) and not cell.is_integer() and 0 <= cell <= 1:
-            number *= 100
+        number = _decimal(cell) * (100 if shares else 1)
     else:
         value = as_text(cell).strip()
         if value.lower() in BLANK_WORDS:
             return 0
-        share = not value.endswith("%") and "." in value
         try:
             number = Decimal(value.removesuffix("%").strip())
         except InvalidOperation:
-            raise ValueError("is not a percentage (write 50%, 50 or 0.5)") from None
+            raise ValueError(_NOT_PERCENT) from None
         if not number.is_finite():
-            raise ValueError("is not a percentage (write 50%, 50 or 0.5)")
-        if share and 0 <= number <= 1:
+            raise ValueError(_NOT_PERCENT)
+        if shares and not value.endswith("%"):
             number *= 100
     whole = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if not 0 <= whole <= 100:

@@ -71,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add themes and recommendations a tracker names but the plan lacks (default: an error)",
     )
+    imported.add_argument(
+        "--on",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="date a tracker's updates and due-date changes on DATE (default: the date the file "
+        "gives, else today)",
+    )
+    imported.add_argument(
+        "--include-hidden",
+        action="store_true",
+        help="import a workbook's hidden columns and rows too (default: they are listed, not imported)",
+    )
 
     validate = commands.add_parser("validate", help="check a plan file or a store file")
     validate.add_argument("file", type=Path)
@@ -194,7 +207,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         from store.importers import TrackerError, import_tracker, read_tracker
 
         try:
-            rows = read_tracker(args.file)
+            rows = read_tracker(args.file, include_hidden=args.include_hidden)
             repo = open_store(args)
             plan_id = plan_id_of(args, repo)
             result = import_tracker(
@@ -204,6 +217,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                 by=by_name(args),
                 create_missing=args.create_missing,
                 dry_run=args.dry_run,
+                on=args.on,
+                on_why="from --on",
             )
         except TrackerError as error:  # unwrapped, so each problem stays on one line however long
             write_error(f"ipt: {error}")
@@ -218,13 +233,26 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             parts.append("nothing written (dry run)")
         else:
             parts.append("nothing to change" if result.revision is None else f"revision {result.revision}")
-        console.print(
-            f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}",
-            markup=False,
-            soft_wrap=True,
-        )
+        lines = [f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}"]
+        if args.dry_run:
+            lines.extend(str(change) for change in result.changes)
+        if result.blanks_kept:
+            count = result.blanks_kept
+            lines.append(f"{count} blank cell{'s' if count != 1 else ''} kept the stored value")
+        if result.dated_on is not None and (result.added or result.updated):
+            lines.append(f"updates dated {result.dated_on:%d %b %Y}, {result.dated_why}")
+        if rows.share_columns:
+            lines.append(f"read as shares (1 is 100%): {', '.join(rows.share_columns)}")
+        if rows.rag_key:
+            lines.append("RAG fill colours read against the workbook's key")
+        if rows.hidden_columns:
+            lines.append(f"hidden columns not imported: {', '.join(rows.hidden_columns)}")
+        if rows.hidden_rows:
+            lines.append(f"hidden rows not imported: {', '.join(map(str, rows.hidden_rows))}")
         if rows.ignored:
-            console.print(f"Columns not imported: {', '.join(rows.ignored)}", markup=False, soft_wrap=True)
+            lines.append(f"Columns not imported: {', '.join(rows.ignored)}")
+        for line in lines:
+            console.print(line, markup=False, soft_wrap=True)
         return EXIT_OK
     from store.plan_files import PlanFileError, read_plan_file
 

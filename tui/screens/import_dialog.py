@@ -98,6 +98,10 @@ class ImportDialog(ModalScreen[ImportChoice | None]):
         self.action_cancel()
 
 
+MAX_CHANGES_SHOWN = 20
+"""At most this many field changes are listed in the confirmation (the command line lists all)."""
+
+
 def counts_text(result: ImportResult) -> Text:
     """ "3 actions added, 2 updated, 10 unchanged …" for the confirmation."""
     text = Text()
@@ -117,6 +121,16 @@ def counts_text(result: ImportResult) -> Text:
             text.append(f"{label}: ", style="dim")
             text.append_text(literal(shown))
             text.append("\n")
+    for change in result.changes[:MAX_CHANGES_SHOWN]:
+        text.append_text(literal(f"  {change}"))
+        text.append("\n")
+    if len(result.changes) > MAX_CHANGES_SHOWN:
+        text.append(f"  … and {len(result.changes) - MAX_CHANGES_SHOWN} more changes\n", style="dim")
+    if result.blanks_kept:
+        text.append(f"{result.blanks_kept} blank cells kept the stored value\n", style="dim")
+    if result.dated_on is not None and (result.added or result.updated):
+        text.append_text(literal(f"Updates dated {result.dated_on:%d %b %Y}, {result.dated_why}"))
+        text.append("\n")
     return text
 
 
@@ -180,7 +194,7 @@ class ImportReportScreen(ModalScreen[bool]):
 def dry_run(repo: Repository, plan_id: str, choice: ImportChoice, by: str, on_day: date) -> DryRun:
     rows = read_tracker(choice.path)
     result = import_tracker(
-        repo, plan_id, rows, by=by, create_missing=choice.create_missing, dry_run=True, on=on_day
+        repo, plan_id, rows, by=by, create_missing=choice.create_missing, dry_run=True, today=on_day
     )
     return DryRun(rows, result)
 
@@ -226,7 +240,12 @@ def import_flow(app: IptApp) -> None:
 
                 def job() -> ImportResult:
                     return import_tracker(
-                        repo, plan_id, found.rows, by=by, create_missing=choice.create_missing, on=on_day
+                        repo,
+                        plan_id,
+                        found.rows,
+                        by=by,
+                        create_missing=choice.create_missing,
+                        today=on_day,
                     )
 
                 app.push_screen(WorkingScreen("Importing the tracker …", job), imported)
