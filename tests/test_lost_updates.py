@@ -624,7 +624,7 @@ def test_cli_spend_adds_never_share_an_id(store: Path) -> None:
         said = ipt(
             path,
             w,
-            *("spend", "add", "--allocation", "A1", "--year", "2019/20", "--period", str(1 + n)),
+            *("spend", "add", "--allocation", "A1", "--year", "2019/20", "--period", str(1 + n % 12)),
             *("--amount", f"{w * 1000 + n}.01", "--note", text(w, n)),
         )
         assert said.startswith("Added spend S") and "(revision " in said, said
