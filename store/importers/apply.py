@@ -279,7 +279,7 @@ def _prepare(plan: Plan, rows: TrackerRows, *, create_missing: bool, by: str, on
     if problems:
         order = {header: position for position, header in enumerate(rows.columns.values())}
         problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
-        raise TrackerError(rows.path, problems)
+        raise TrackerError(rows.path, problems, rows.where)
     result.themes_created = [theme.key for theme in themes.created]
     result.recommendations_created = sorted(new_recommendations)
     recs = [new_recommendations[n] for n in sorted(new_recommendations)]
@@ -301,8 +301,10 @@ class _ThemeFinder:
         self.why = ""
 
     def resolve(self, written: str) -> str | None:
-        if written.lower() in self.by_key:
-            return self.by_key[written.lower()]
+        bare = _THEME_NUMBER.sub("", written.strip(), count=1).strip() or written.strip()
+        for key in (written.strip().lower(), bare.lower()):
+            if key in self.by_key:
+                return self.by_key[key]
         keys = self.by_name.get(_fold(written), [])
         if len(keys) == 1:
             return keys[0]
@@ -314,7 +316,7 @@ class _ThemeFinder:
             self.why = f"is not a theme of plan {self.plan.id} (themes: {known})"
             return None
         try:
-            theme = Theme(key=theme_key_for(written, self.taken), name=written)
+            theme = Theme(key=theme_key_for(bare, self.taken), name=bare)
         except ValidationError:
             self.why = "cannot be made a theme (a theme's name is at most 500 characters)"
             return None
@@ -323,8 +325,18 @@ class _ThemeFinder:
         return theme.key
 
 
+_THEME_NUMBER = re.compile(
+    r"^(?:(?:theme|priority|priority area|workstream|work stream|strand|section|area)\s*"
+    r"(?:\d+[a-z]?|[ivx]+)\b|\d+[a-z]?)\s*[:.)\-–—]?\s+",
+    re.I,
+)
+"""A leading "Theme 1:", "Theme 1 –", "Priority 2." or "1." before a theme's name."""
+
+
 def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    """A theme name compared ignoring case, spacing, punctuation and a leading "Theme 1:"."""
+    bare = _THEME_NUMBER.sub("", name.strip(), count=1)
+    return " ".join(re.sub(r"[^\w\s]|_", " ", bare).split()).casefold()
 
 
 def _action(
@@ -343,6 +355,8 @@ def _action(
         if name in given:
             fields[name] = given[name]
     fields["theme"] = theme_key
+    if row.substeps:
+        fields["description"] = _with_substeps(fields.get("description") or "", row.substeps)
     if "progress" in given:
         fields["progress"] = given["progress"]
     if "recommendations" in given:
@@ -419,6 +433,13 @@ def _action(
                 TrackerIssue(row.number, column, row.cells.get(name), f"is not accepted: {message}")
             )
         return None
+
+
+def _with_substeps(description: str, substeps: list[str]) -> str:
+    """The description with each sub-step it does not already hold added as a line of its own."""
+    held = {line.strip() for line in description.splitlines()}
+    added = [step for step in substeps if step.strip() not in held]
+    return "\n".join(part for part in (description.rstrip(), *added) if part)
 
 
 def _changes(row: TrackerRow, old: Action, new: Action) -> list[FieldChange]:

@@ -40,14 +40,17 @@ class TrackerIssue:
 class TrackerError(StoreError):
     """A tracker file that cannot be imported, with every problem found; nothing was written."""
 
-    def __init__(self, path: Path, problems: Sequence[TrackerIssue]) -> None:
+    def __init__(self, path: Path, problems: Sequence[TrackerIssue], where: str = "") -> None:
         self.path = path
         self.problems = list(problems)
+        self.where = where
+        """Which sheet and header row were read, e.g. "sheet 'Action Plan', header row 4"."""
         lines = [str(problem) for problem in self.problems[:MAX_LISTED]]
         if len(self.problems) > MAX_LISTED:
             lines.append(f"… and {len(self.problems) - MAX_LISTED} more")
         count = len(self.problems)
+        named = f"{path} ({where})" if where else str(path)
         super().__init__(
-            f"{path}: not imported; nothing was written ({count} problem{'s' if count != 1 else ''}):\n"
+            f"{named}: not imported; nothing was written ({count} problem{'s' if count != 1 else ''}):\n"
             + "\n".join(lines)
         )

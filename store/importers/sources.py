@@ -29,6 +29,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -108,6 +109,18 @@ class Sheet:
     """(row number, position) -> the RAG ("red", …) a blank cell's fill colour is nearest to."""
     key: dict[str, RGB] = field(default_factory=dict)
     """The workbook's RAG key, {rag: colour}, when it has one; else the standard colours were used."""
+    name: str | None = None
+    """The worksheet's name (XLSX only)."""
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """Merged ranges as (first row, first position, last row, last position) (XLSX only)."""
+    filled: set[tuple[int, int]] = field(default_factory=set)
+    """(row number, position) of the non-blank cells with a solid, non-white fill (XLSX only)."""
+
+
+HeaderScore = Callable[[Sequence[tuple[int, Sequence[Cell]]]], int]
+"""How well a sheet's first rows look like a tracker's header (higher is better)."""
+PREVIEW_ROWS = 30
+"""How many rows of each worksheet are looked at to choose the one holding the tracker."""
 
 
 def fail(path: Path, why: str, row: int | None = None) -> NoReturn:
@@ -128,15 +141,22 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def read_sheet(path: Path) -> Sheet:
-    """The rows of a .csv or .xlsx tracker, after every safety check."""
+def read_sheet(path: Path, *, sheet: str | None = None, score: HeaderScore | None = None) -> Sheet:
+    """The rows of a .csv or .xlsx tracker, after every safety check.
+
+    For a workbook, ``sheet`` names the worksheet (any case); else the one whose first rows
+    ``score`` best (ties: one named "Actions", else the first) is read."""
     suffix = path.suffix.lower()
     if suffix in REFUSED_SUFFIXES:
         fail(path, f"the file {REFUSED_SUFFIXES[suffix]}")
     if suffix not in {".csv", ".xlsx"}:
         fail(path, "only .xlsx workbooks and .csv files can be imported as trackers")
     raw = read_bounded(path)
-    return read_csv(path, raw) if suffix == ".csv" else read_xlsx(path, raw)
+    if suffix == ".csv":
+        if sheet is not None:
+            fail(path, "is a CSV file, which has no sheets; --sheet is only for .xlsx workbooks")
+        return read_csv(path, raw)
+    return read_xlsx(path, raw, sheet, score)
 
 
 def read_bounded(path: Path) -> bytes:
@@ -277,7 +297,7 @@ def check_zip(path: Path, raw: bytes) -> None:
         )
 
 
-def read_xlsx(path: Path, raw: bytes) -> Sheet:
+def read_xlsx(path: Path, raw: bytes, name: str | None = None, score: HeaderScore | None = None) -> Sheet:
     if raw.startswith(OLE_MAGIC):
         fail(
             path,
@@ -295,7 +315,7 @@ def read_xlsx(path: Path, raw: bytes) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _load(path, raw)
+            return _load(path, raw, name, score)
     except TrackerError:
         raise
     except Exception as error:  # openpyxl raises many kinds on a malformed file, and wraps some
@@ -313,7 +333,34 @@ RAG_OF |= {"blue": "blue", "b": "blue", "complete": "blue", "completed": "blue",
 """What a key sheet's cell text may say, -> the RAG it names."""
 
 
-def _load(path: Path, raw: bytes) -> Sheet:
+def _choose(path: Path, sheets: list[Any], name: str | None, score: HeaderScore | None) -> Any:
+    """The worksheet named ``name``, else the one whose first rows score best."""
+    if name is not None:
+        wanted = " ".join(name.split()).casefold()
+        for sheet in sheets:
+            if " ".join(sheet.title.split()).casefold() == wanted:
+                return sheet
+        listed = ", ".join(repr(sheet.title) for sheet in sheets)
+        fail(path, f"the workbook has no sheet {name!r} (its sheets: {listed})")
+    named = next((s for s in sheets if s.title.strip().lower() == "actions"), sheets[0])
+    if score is None or len(sheets) == 1:
+        return named
+    scores: dict[int, int] = {}
+    for position, sheet in enumerate(sheets):
+        sheet.reset_dimensions()
+        preview: list[tuple[int, list[Cell]]] = []
+        for number, row in enumerate(sheet.iter_rows(max_row=PREVIEW_ROWS, max_col=MAX_COLUMNS), start=1):
+            cells = [_cell(item) for item in row]
+            if any(not is_blank(cell) for cell in cells):
+                preview.append((number, cells))
+        scores[position] = score(preview)
+    best = max(scores.values())
+    if scores[sheets.index(named)] == best:
+        return named
+    return sheets[min(position for position, found in scores.items() if found == best)]
+
+
+def _load(path: Path, raw: bytes, name: str | None = None, score: HeaderScore | None = None) -> Sheet:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
@@ -321,7 +368,7 @@ def _load(path: Path, raw: bytes) -> Sheet:
         sheets = book.worksheets
         if not sheets:
             fail(path, "the workbook has no worksheets")
-        sheet = next((s for s in sheets if s.title.strip().lower() == "actions"), sheets[0])
+        sheet = _choose(path, sheets, name, score)
         scan = _scan_sheet(book, sheet)
         palette = theme_palette(getattr(book, "loaded_theme", None))
         key = key_colours(book, sheet, palette, RAG_OF)
@@ -329,6 +376,7 @@ def _load(path: Path, raw: bytes) -> Sheet:
         sheet.reset_dimensions()  # a forged dimension must not make us pad millions of cells
         rows: list[tuple[int, list[Cell]]] = []
         fills: dict[tuple[int, int], str] = {}
+        filled: set[tuple[int, int]] = set()
         for number, row in enumerate(sheet.iter_rows(max_col=max(1, min(scan.widest, MAX_COLUMNS))), start=1):
             if number > MAX_ROW_NUMBER:
                 fail(path, f"the sheet has more than {MAX_ROW_NUMBER:,} rows", number)
@@ -341,11 +389,16 @@ def _load(path: Path, raw: bytes) -> Sheet:
                         "calculate, and save it",
                     )
             for position, item in enumerate(row):
-                if is_blank(cells[position]) and getattr(item, "has_style", False):
-                    colour = fill_colour(item, palette)
-                    rag = None if colour is None else nearest_rag(colour, references)
-                    if rag is not None:
-                        fills[number, position] = rag
+                if not getattr(item, "has_style", False):
+                    continue
+                colour = fill_colour(item, palette)
+                if not is_blank(cells[position]):
+                    if colour is not None and min(colour) < 240:
+                        filled.add((number, position))
+                    continue
+                rag = None if colour is None else nearest_rag(colour, references)
+                if rag is not None:
+                    fills[number, position] = rag
             while cells and is_blank(cells[-1]):
                 cells.pop()
             if cells:
@@ -358,6 +411,13 @@ def _load(path: Path, raw: bytes) -> Sheet:
             hidden_rows=scan.hidden_rows,
             fills=fills,
             key=key,
+            name=sheet.title,
+            merges=[
+                (top, left - 1, bottom, right - 1)
+                for top, left, bottom, right in scan.merges
+                if left <= MAX_COLUMNS and top <= MAX_ROW_NUMBER
+            ],
+            filled=filled,
         )
     finally:
         book.close()
@@ -385,6 +445,11 @@ class _Scan:
     hidden_columns: set[int] = field(default_factory=set)
     """Hidden columns, 1 is column A."""
     hidden_rows: set[int] = field(default_factory=set)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """Merged ranges (first row, first column, last row, last column), 1 is column A."""
+
+
+MAX_MERGES = 100_000
 
 
 def _scan_sheet(book: Any, sheet: Any) -> _Scan:
@@ -399,6 +464,7 @@ def _scan_sheet(book: Any, sheet: Any) -> _Scan:
 
     namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     row_tag, cell_tag, col_tag = f"{namespace}row", f"{namespace}c", f"{namespace}col"
+    merge_tag = f"{namespace}mergeCell"
     scan = _Scan()
     row_number, column = 0, 0
     data: Any = None
@@ -417,6 +483,10 @@ def _scan_sheet(book: Any, sheet: Any) -> _Scan:
                     low, high = element.get("min", ""), element.get("max", "")
                     if low.isdigit() and high.isdigit():
                         scan.hidden_columns.update(range(int(low), min(int(high), MAX_COLUMNS) + 1))
+                elif element.tag == merge_tag and len(scan.merges) < MAX_MERGES:
+                    merged = _range(element.get("ref") or "")
+                    if merged is not None:
+                        scan.merges.append(merged)
                 continue
             if element.tag == cell_tag:
                 reference = element.get("r")
@@ -434,6 +504,19 @@ def _scan_sheet(book: Any, sheet: Any) -> _Scan:
 
 def _true(value: str | None) -> bool:
     return value is not None and value.strip().lower() in {"1", "true"}
+
+
+_RANGE_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})")
+
+
+def _range(reference: str) -> tuple[int, int, int, int] | None:
+    """``"A3:B4"`` -> (3, 1, 4, 2); None if it is not a range."""
+    match = _RANGE_REF.fullmatch(reference.strip())
+    if match is None:
+        return None
+    top, bottom = int(match[2]), int(match[4])
+    left, right = _column_number(match[1]), _column_number(match[3])
+    return (min(top, bottom), min(left, right), max(top, bottom), max(left, right))
 
 
 def _column_number(reference: str) -> int:

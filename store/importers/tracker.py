@@ -36,7 +36,7 @@ together by :func:`store.importers.import_tracker` with those it finds against t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -50,20 +50,80 @@ from store.models import Rag
 MAX_DATA_ROWS = 100_000
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "ref": ("Ref", "Reference", "ID", "Action ref", "Action reference", "Action ID", "Ref no"),
-    "theme": ("Theme", "Workstream", "Work stream", "Strand", "Theme name"),
-    "title": ("Action", "Title", "Task", "Action title"),
+    "ref": ("Ref", "Reference", "ID", "Action ref", "Action reference", "Action ID", "Ref no", "Action no"),
+    "theme": ("Theme", "Workstream", "Work stream", "Strand", "Theme name", "Priority area"),
+    "title": ("Action", "Title", "Task", "Action title", "Action required", "Actions required", "Actions"),
     "description": ("Description", "Action description"),
-    "owner": ("Lead", "Owner", "Responsible officer", "Action owner", "Lead officer"),
+    "owner": (
+        "Lead",
+        "Owner",
+        "Responsible officer",
+        "Action owner",
+        "Lead officer",
+        "Responsible council officer",
+        "Responsible officers",
+        "Lead officers",
+        "Responsibility",
+        "Accountable officer",
+    ),
     "start_on": ("Start", "Start date"),
-    "due_on": ("Due", "Deadline", "Due date", "Target date"),
+    "due_on": (
+        "Due",
+        "Deadline",
+        "Due date",
+        "Target date",
+        "Expected timescale",
+        "Timescale",
+        "Timescales",
+        "By when",
+        "Target completion date",
+    ),
     "status": ("Status",),
-    "rag": ("RAG", "RAG rating", "RAG status"),
+    "rag": ("RAG", "RAG rating", "RAG status", "R/A/G", "BRAG", "R/A/G status"),
     "progress": ("% complete", "Progress", "Percent complete", "Percentage complete", "Progress %"),
-    "recommendations": ("Recommendations", "Recommendation", "Recs", "Recommendations addressed"),
-    "update": ("Update", "Commentary", "Latest update", "Comments", "Progress update"),
+    "recommendations": (
+        "Recommendations",
+        "Recommendation",
+        "Recs",
+        "Recommendations addressed",
+        "Ofsted rec(s)",
+        "Ofsted recs",
+        "Ofsted recommendation",
+        "Ofsted recommendations",
+        "Ofsted recommendation(s)",
+        "Rec no",
+        "Rec(s)",
+    ),
+    "update": (
+        "Update",
+        "Commentary",
+        "Latest update",
+        "Comments",
+        "Progress update",
+        "Progress commentary",
+        "Update on progress",
+    ),
     "completed_on": ("Completed", "Completed date", "Date completed", "Completed on"),
 }
+NO_FIELD: dict[str, str] = {
+    "Desired outcome": "an outcome",
+    "Outcome": "an outcome",
+    "Outcomes": "an outcome",
+    "Expected outcome": "an outcome",
+    "How success is measured": "a success measure",
+    "Success measure": "a success measure",
+    "Success measures": "a success measure",
+    "Measure of success": "a success measure",
+    "Measures of success": "a success measure",
+    "Success criteria": "a success measure",
+    "Evidence": "evidence",
+    "Impact": "an impact",
+    "Ofsted para no": "an Ofsted report paragraph",
+    "Ofsted para": "an Ofsted report paragraph",
+    "Para no": "an Ofsted report paragraph",
+    "Paragraph": "an Ofsted report paragraph",
+}
+"""Headings councils use for what an action has no field for: listed as not imported, and why."""
 REQUIRED = ("ref", "theme", "title")
 
 
@@ -74,6 +134,7 @@ def header_key(text: str) -> str:
 
 
 ALIASES = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
+NO_FIELD_BY_KEY = {header_key(heading): why for heading, why in NO_FIELD.items()}
 _DATED_HEADING = re.compile(r"(.+?)\s*(?:[-–—:]\s*|\(\s*)(.+?)\s*\)?")
 _AS_AT = re.compile(
     r"\b(?:last\s+updated|updated\s+on|updated|as\s+at|as\s+of)\b\s*(?:on\b)?\s*[:\-–—]?\s*(.*)", re.I
@@ -122,6 +183,8 @@ class TrackerRow:
     """Field name -> the marker that cleared it (``-`` or ``clear``)."""
     why: dict[str, str] = field(default_factory=dict)
     """Field name -> how its value was read, when not from the cell's text (a fill colour)."""
+    substeps: list[str] = field(default_factory=list)
+    """Sub-actions written on rows with no reference below this one, as description lines."""
 
 
 @dataclass(slots=True)
@@ -148,28 +211,59 @@ class TrackerRows:
     """Where :attr:`dated_on` comes from, e.g. "from the heading 'Progress update – June 2017'"."""
     rag_key: bool = False
     """Whether fill colours were read against the workbook's own RAG key."""
+    sheet: str | None = None
+    """The worksheet read (XLSX only)."""
+    no_field: list[str] = field(default_factory=list)
+    """Known headings the plan has no field for, as "Desired Outcome (an outcome)"."""
+    sections: list[tuple[int, str]] = field(default_factory=list)
+    """(row, text) of each section row naming the theme of the actions below it."""
+    substeps: list[tuple[int, str]] = field(default_factory=list)
+    """(row, the action's reference) of each sub-action row kept with the action above it."""
+    summary_rows: list[int] = field(default_factory=list)
+    """Summary rows ("Total", "Overall plan RAG") skipped."""
+    blank_rows: list[int] = field(default_factory=list)
+    """Rows inside the table with nothing to import, skipped."""
 
     def header(self, name: str) -> str:
         return self.columns.get(name, COLUMNS[name][0] if name in COLUMNS else name)
 
+    @property
+    def where(self) -> str:
+        """``"sheet 'Action Plan', header row 4"`` (a CSV file has no sheet)."""
+        where = f"header row {self.header_row}"
+        return f"sheet {self.sheet!r}, {where}" if self.sheet is not None else where
 
-def read_tracker(path: Path, *, include_hidden: bool = False) -> TrackerRows:
-    """Read and check a tracker; raise :class:`TrackerError` if it cannot be read at all."""
-    sheet = read_sheet(path)
+
+def read_tracker(path: Path, *, include_hidden: bool = False, sheet_name: str | None = None) -> TrackerRows:
+    """Read and check a tracker; raise :class:`TrackerError` if it cannot be read at all.
+
+    ``sheet_name`` picks a workbook's sheet; else the sheet whose header matches best is read."""
+    sheet = read_sheet(path, sheet=sheet_name, score=header_score)
     if not sheet.rows:
-        raise TrackerError(path, [TrackerIssue(None, None, None, "the file has no rows")])
+        raise TrackerError(
+            path, [TrackerIssue(None, None, None, "the file has no rows")], _where(sheet, None)
+        )
     header_row, header = _find_header(sheet)
+    where = _where(sheet, header_row)
     hidden = set() if include_hidden else sheet.hidden_columns
     columns, positions, ignored, problems, dated = _map_columns(header_row, header, hidden)
+    data = [(number, cells) for number, cells in sheet.rows if number > header_row]
+    sections = _section_rows(sheet, data, positions, header)
     for name in REQUIRED:
-        if name not in columns:
+        if name not in columns and not (name == "theme" and sections):
             also = ", ".join(COLUMNS[name][1:4])
             problems.append(
                 TrackerIssue(header_row, None, None, f"there is no {COLUMNS[name][0]} column (or {also})")
             )
     if problems:
-        raise TrackerError(path, problems)
-    rows = TrackerRows(path, sheet.source, header_row, columns, ignored, rag_key=bool(sheet.key))
+        raise TrackerError(path, problems, where)
+    rows = TrackerRows(path, sheet.source, header_row, columns, [], rag_key=bool(sheet.key), sheet=sheet.name)
+    for name in ignored:
+        reason = NO_FIELD_BY_KEY.get(header_key(name))
+        if reason is None:
+            rows.ignored.append(name)
+        else:
+            rows.no_field.append(f"{name} (the plan has no field for {reason})")
     rows.hidden_columns = [
         f"{header[position]} (column {column_letter(position)})"
         if position < len(header) and header[position]
@@ -177,21 +271,45 @@ def read_tracker(path: Path, *, include_hidden: bool = False) -> TrackerRows:
         for position in sorted(hidden)
         if position < len(header) or any(position < len(cells) for _, cells in sheet.rows)
     ]
-    data = [(number, cells) for number, cells in sheet.rows if number > header_row]
     if not include_hidden:
         rows.hidden_rows = [number for number, _ in data if number in sheet.hidden_rows]
         data = [(number, cells) for number, cells in data if number not in sheet.hidden_rows]
     if len(data) > MAX_DATA_ROWS:
         raise TrackerError(
-            path, [TrackerIssue(None, None, None, f"it has {len(data):,} rows; at most {MAX_DATA_ROWS:,}")]
+            path,
+            [TrackerIssue(None, None, None, f"it has {len(data):,} rows; at most {MAX_DATA_ROWS:,}")],
+            where,
         )
     _date_the_file(rows, sheet, header_row, header, dated, positions)
+    sections = {number: text for number, text in sections.items() if number not in sheet.hidden_rows}
+    data = [(number, cells) for number, cells in data if number not in sections]
     shares = _progress_shares(rows, data, positions)
     seen: dict[str, int] = {}
-    for number, cells in data:
+    theme: str | None = None
+    parent: TrackerRow | None = None
+    last = data[-1][0] if data else header_row
+    present = {number for number, _ in data} | set(sections) | set(rows.hidden_rows)
+    rows.blank_rows = [number for number in range(header_row + 1, last) if number not in present]
+    by_number = dict(data)
+    for number in range(header_row + 1, last + 1):
+        if number in sections:
+            theme = sections[number]
+            rows.sections.append((number, theme))
+            continue
+        if number not in by_number:
+            continue
+        cells = by_number[number]
         if all(position >= len(cells) or is_blank(cells[position]) for position in positions.values()):
-            continue  # only notes in columns ipt does not import
-        row = _read_row(rows, number, cells, positions, sheet, shares)
+            rows.blank_rows.append(number)  # only notes in columns ipt does not import
+            continue
+        if _is_summary(cells, positions):
+            rows.summary_rows.append(number)
+            continue
+        if parent is not None and _is_substep(cells, positions):
+            parent.substeps.append(_substep(cells, positions))
+            rows.substeps.append((number, parent.values.get("ref") or parent.cells.get("ref", "")))
+            continue
+        row = _read_row(rows, number, cells, positions, sheet, shares, theme)
         ref = row.values.get("ref")
         if ref:
             if ref in seen:
@@ -202,7 +320,127 @@ def read_tracker(path: Path, *, include_hidden: bool = False) -> TrackerRows:
             else:
                 seen[ref] = number
         rows.rows.append(row)
+        parent = row
+    rows.blank_rows.sort()
+    _numeric_refs(rows, data, positions)
     return rows
+
+
+def _where(sheet: Sheet, header_row: int | None) -> str:
+    parts = [] if sheet.name is None else [f"sheet {sheet.name!r}"]
+    if header_row is not None:
+        parts.append(f"header row {header_row}")
+    return ", ".join(parts)
+
+
+SUMMARY = re.compile(r"(?:overall|total|totals|sub-?total|grand total|summary)\b", re.I)
+_THEME_PREFIX = re.compile(
+    r"(?:theme|priority|priority area|workstream|work stream|strand|section|area|objective)"
+    r"\s*(?:\d+[a-z]?|[ivx]+|[a-z])?\s*(?:[:.)\-–—]\s*|\s+(?=\S))",
+    re.I,
+)
+
+
+def _text_cells(cells: list[Cell]) -> list[tuple[int, Cell]]:
+    return [(position, cell) for position, cell in enumerate(cells) if not is_blank(cell)]
+
+
+def _section_rows(
+    sheet: Sheet, data: list[tuple[int, list[Cell]]], positions: dict[str, int], header: list[str]
+) -> dict[int, str]:
+    """{row: theme text} for rows naming a theme above its actions.
+
+    A section row has one cell of text and nothing else, and that cell is merged across
+    columns, filled, starts "Theme 1:" (or Priority, Workstream, Strand, Section), or stands
+    in the Ref column with a space in it (a reference has none)."""
+    spans = {(top, left) for top, left, _bottom, right in sheet.merges if right > left}
+    found: dict[int, str] = {}
+    for number, cells in data:
+        written = _text_cells(cells)
+        if len(written) != 1 or not isinstance(written[0][1], str):
+            continue
+        position, cell = written[0]
+        text = values.as_text(cell).strip()
+        if (
+            (number, position) in spans
+            or (number, position) in sheet.filled
+            or _THEME_PREFIX.match(text)
+            or (position == positions.get("ref") and " " in text)
+        ) and not SUMMARY.match(text):
+            found[number] = " ".join(text.split())
+    return found
+
+
+def _is_summary(cells: list[Cell], positions: dict[str, int]) -> bool:
+    """A row totalling or rating the whole plan: "Total", "Overall plan RAG"."""
+    ref = positions.get("ref")
+    ref_text = values.as_text(cells[ref]).strip() if ref is not None and ref < len(cells) else ""
+    written = _text_cells(cells)
+    first = values.as_text(written[0][1]).strip() if written else ""
+    return bool(SUMMARY.match(first)) and (not ref_text or SUMMARY.match(ref_text) is not None)
+
+
+def _is_substep(cells: list[Cell], positions: dict[str, int]) -> bool:
+    """A row with no reference and no theme but some text of its own: a step of the action above."""
+
+    def blank(name: str) -> bool:
+        return name not in positions or positions[name] >= len(cells) or is_blank(cells[positions[name]])
+
+    return blank("ref") and blank("theme") and not (blank("title") and blank("description"))
+
+
+def _substep(cells: list[Cell], positions: dict[str, int]) -> str:
+    """``"- Recruit ten social workers (lead: HR Manager; due: 31/03/2020)"``."""
+
+    def cell(name: str) -> str:
+        if name not in positions or positions[name] >= len(cells):
+            return ""
+        return " ".join(values.as_text(cells[positions[name]]).split())
+
+    text = "; ".join(part for part in (cell("title"), cell("description")) if part)
+    details = [f"{label}: {cell(name)}" for name, label in SUBSTEP_DETAILS if cell(name)]
+    return f"- {text}" + (f" ({'; '.join(details)})" if details else "")
+
+
+SUBSTEP_DETAILS = (
+    ("owner", "lead"),
+    ("due_on", "due"),
+    ("rag", "RAG"),
+    ("status", "status"),
+    ("update", "update"),
+)
+
+
+def _numeric_refs(rows: TrackerRows, data: list[tuple[int, list[Cell]]], positions: dict[str, int]) -> None:
+    """A ref Excel keeps as a number has lost any trailing zero (1.10 is 1.1): when one repeats,
+    or comes after a higher one of the same whole number (1.9 then 1.1), it is an error naming
+    the row, not silently merged with another action."""
+    if "ref" not in positions:
+        return
+    position = positions["ref"]
+    highest: dict[int, float] = {}
+    broken = set()
+    for number, cells in data:
+        cell = cells[position] if position < len(cells) else None
+        if not isinstance(cell, float) or cell.is_integer():
+            continue
+        whole = int(cell)
+        if cell <= highest.get(whole, -1.0):
+            rows.problems.append(
+                TrackerIssue(
+                    number,
+                    rows.header("ref"),
+                    values.as_text(cell),
+                    f"is a number in the workbook and comes after {values.as_text(highest[whole])}: "
+                    "Excel drops a trailing zero (1.10 becomes 1.1); format the Ref column as Text "
+                    "and type the references again",
+                )
+            )
+            broken.add(number)
+        highest[whole] = max(cell, highest.get(whole, cell))
+    for row in rows.rows:
+        if row.number in broken:
+            row.broken = True
 
 
 def _date_the_file(
@@ -269,11 +507,80 @@ def _progress_shares(
     return shares
 
 
+HEADER_SEARCH = 30
+"""How many non-blank rows at the top of a sheet are looked at for the header."""
+
+
+def _fields(names: list[str]) -> set[str]:
+    return {name for name, _ in map(match_heading, names) if name is not None}
+
+
+def _score(names: list[str]) -> int:
+    found = _fields(names)
+    return 100 * len(found & set(REQUIRED)) + len(found) if len(found) >= 2 else 0
+
+
+def _combine(upper: str, lower: str) -> str:
+    """One heading from a two-row header: the lower cell, else the group heading above it."""
+    if not lower:
+        return upper
+    if not upper or match_heading(lower)[0] is not None:
+        return lower
+    for joined in (f"{upper} {lower}", f"{upper} – {lower}"):
+        if match_heading(joined)[0] is not None:
+            return joined
+    return lower
+
+
+def _header_candidates(
+    rows: Sequence[tuple[int, Sequence[Cell]]], merges: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, list[str]]]:
+    """(score, row, headings) for each row near the top, alone and with the row above it."""
+    window = list(rows[:HEADER_SEARCH])
+    last = window[-1][0] if window else 0
+    spread: dict[tuple[int, int], tuple[int, int]] = {}
+    for top, left, bottom, right in merges:
+        for number in range(top, min(bottom, last) + 1):
+            for position in range(left, min(right, 255) + 1):
+                spread[number, position] = (top, left)
+    by_number = {number: [values.as_text(cell).strip() for cell in cells] for number, cells in window}
+
+    def named(number: int, position: int) -> str:
+        cells = by_number.get(number, [])
+        own = cells[position] if position < len(cells) else ""
+        if own or (number, position) not in spread:
+            return own
+        top, left = spread[number, position]
+        source = by_number.get(top, [])
+        return source[left] if left < len(source) else ""
+
+    candidates: list[tuple[int, int, list[str]]] = []
+    for number, cells in window:
+        width = max(len(cells), 1 + max((p for r, p in spread if r == number), default=-1))
+        names = [named(number, position) for position in range(width)]
+        candidates.append((_score(names), number, names))
+        if number - 1 in by_number and len(_fields(names)) >= 2:
+            above = len(by_number[number - 1])
+            width = max(width, above)
+            names = [named(number, position) for position in range(width)]
+            combined = [_combine(named(number - 1, position), names[position]) for position in range(width)]
+            candidates.append((_score(combined), number, combined))
+    return candidates
+
+
+def header_score(rows: Sequence[tuple[int, Sequence[Cell]]]) -> int:
+    """How well the best header candidate among a sheet's first rows matches a tracker's columns."""
+    return max((score for score, _, _ in _header_candidates(rows, [])), default=0)
+
+
 def _find_header(sheet: Sheet) -> tuple[int, list[str]]:
-    for number, cells in sheet.rows[:10]:
-        names = [values.as_text(cell).strip() for cell in cells]
-        if len({field for field, _ in map(match_heading, names) if field is not None}) >= 2:
-            return number, names
+    """The header: the row (or two rows, a group heading above) naming the most tracker columns."""
+    best: tuple[int, int, list[str]] | None = None
+    for candidate in _header_candidates(sheet.rows, sheet.merges):
+        if candidate[0] > 0 and (best is None or candidate[0] > best[0]):
+            best = candidate
+    if best is not None:
+        return best[1], best[2]
     number, cells = sheet.rows[0]
     return number, [values.as_text(cell).strip() for cell in cells]
 
@@ -314,6 +621,10 @@ def _map_columns(
     return columns, positions, ignored, problems, dated
 
 
+def _blank_at(cells: list[Cell], position: int) -> bool:
+    return position >= len(cells) or is_blank(cells[position])
+
+
 PARSERS: dict[str, Callable[[Cell, datetime], Any]] = {
     "ref": lambda cell, _: values.text(cell),
     "theme": lambda cell, _: values.text(cell),
@@ -343,10 +654,15 @@ def _read_row(
     positions: dict[str, int],
     sheet: Sheet,
     shares: bool,
+    section: str | None = None,
 ) -> TrackerRow:
     row = TrackerRow(number, {}, {})
+    if section is not None and ("theme" not in positions or _blank_at(cells, positions["theme"])):
+        row.values["theme"] = row.cells["theme"] = section
     for name, position in positions.items():
         cell = cells[position] if position < len(cells) else None
+        if name == "theme" and section is not None and is_blank(cell):
+            continue
         row.cells[name] = values.as_text(cell)
         if name in REQUIRED_WHY:
             if is_blank(cell):

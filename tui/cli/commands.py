@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import a workbook's hidden columns and rows too (default: they are listed, not imported)",
     )
+    imported.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="the workbook's sheet holding the tracker (default: the sheet whose header matches best)",
+    )
 
     validate = commands.add_parser("validate", help="check a plan file or a store file")
     validate.add_argument("file", type=Path)
@@ -207,7 +213,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         from store.importers import TrackerError, import_tracker, read_tracker
 
         try:
-            rows = read_tracker(args.file, include_hidden=args.include_hidden)
+            rows = read_tracker(args.file, include_hidden=args.include_hidden, sheet_name=args.sheet)
             repo = open_store(args)
             plan_id = plan_id_of(args, repo)
             result = import_tracker(
@@ -233,7 +239,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             parts.append("nothing written (dry run)")
         else:
             parts.append("nothing to change" if result.revision is None else f"revision {result.revision}")
-        lines = [f"{args.file} ({rows.source}) into plan {plan_id}: {'; '.join(parts)}"]
+        read = f"{rows.source}, header row {rows.header_row}"
+        lines = [f"{args.file} ({read}) into plan {plan_id}: {'; '.join(parts)}"]
         if args.dry_run:
             lines.extend(str(change) for change in result.changes)
         if result.blanks_kept:
@@ -249,8 +256,20 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             lines.append(f"hidden columns not imported: {', '.join(rows.hidden_columns)}")
         if rows.hidden_rows:
             lines.append(f"hidden rows not imported: {', '.join(map(str, rows.hidden_rows))}")
+        if rows.sections:
+            listed = ", ".join(f"{text!r} (row {number})" for number, text in rows.sections)
+            lines.append(f"themes from section rows: {listed}")
+        if rows.substeps:
+            listed = ", ".join(f"row {number} (under {ref})" for number, ref in rows.substeps)
+            lines.append(f"sub-actions added to their action's description: {listed}")
+        if rows.summary_rows:
+            lines.append(f"summary rows skipped: {', '.join(map(str, rows.summary_rows))}")
+        if rows.blank_rows:
+            lines.append(f"blank rows skipped: {', '.join(map(str, rows.blank_rows))}")
         if rows.ignored:
             lines.append(f"Columns not imported: {', '.join(rows.ignored)}")
+        if rows.no_field:
+            lines.append(f"Columns not imported (no field for them): {', '.join(rows.no_field)}")
         for line in lines:
             console.print(line, markup=False, soft_wrap=True)
         return EXIT_OK
