@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from store.models import AuditEntry
+    from store.snapshots import SnapshotHeader, SnapshotStore
 
 Document = dict[str, Any]
 Data = dict[str, dict[str, Document]]
@@ -115,6 +118,11 @@ class Storage(Protocol):
         key: str | None = None,
     ) -> list[AuditEntry]:
         """Committed audit entries up to ``revision``/``token``, oldest first."""
+        ...
+
+    def snapshots(self, *, visible: Callable[[SnapshotHeader], bool] | None = None) -> SnapshotStore:
+        """The store's snapshots, kept apart from the plans so they never slow an edit;
+        ``visible`` says whether one counts yet (see :class:`store.snapshots.SnapshotStore`)."""
         ...
 
 

@@ -335,9 +335,7 @@ class Repository:
         """Frozen, labelled copies of plans, kept beside the store so they never slow an edit.
 
         Made on first use: opening the tracker to look at a plan needs none of it."""
-        from store.snapshots import SnapshotStore
-
-        return SnapshotStore(self.path, lock_timeout=self.lock_timeout, visible=self._snapshot_visible)
+        return self.storage.snapshots(visible=self._snapshot_visible)
 
     def _snapshot_visible(self, header: SnapshotHeader) -> bool:
         """A snapshot taken by closing a board counts once the session's close is stored."""

@@ -31,8 +31,11 @@ from store.errors import ReadOnlyStore, SaveFailed, StoreBusy, StoreUnreadable
 from store.schema import SCHEMA_VERSION as SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from store.journal import AuditJournal
     from store.models import AuditEntry
+    from store.snapshots import SnapshotHeader, SnapshotStore
 
 TEMP_MARKER = ".tmp-"
 
@@ -497,6 +500,12 @@ class FileStorage(_JournalledStorage):
         token = read_commit_token(self.path)
         return token.decode() if token else None
 
+    def snapshots(self, *, visible: Callable[[SnapshotHeader], bool] | None = None) -> SnapshotStore:
+        """In ``<store>.snapshots/`` beside the file, one file each."""
+        from store.snapshots import SnapshotStore
+
+        return SnapshotStore(self.path, lock_timeout=self.lock_timeout, visible=visible)
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         import filelock
@@ -549,6 +558,11 @@ class MemoryStorage(_JournalledStorage):
     def head(self) -> str | None:
         token = self.file.load().get("meta", {}).get("1", {}).get("commit")
         return str(token) if token else None
+
+    def snapshots(self, *, visible: Callable[[SnapshotHeader], bool] | None = None) -> SnapshotStore:
+        from store.snapshots import SnapshotStore
+
+        return SnapshotStore(None, visible=visible)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
