@@ -241,3 +241,71 @@ def test_excel_numeric_refs_that_lost_a_trailing_zero_are_an_error_naming_the_ro
         "row 11, column Ref: '1.1' is a number in the workbook and comes after 1.9"
     )
     assert all(problem.startswith(("row 11,", "row 11 ")) for problem in problems)
+
+
+# Values in the forms councils write -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("Q3 2019/20", date(2019, 12, 31)),
+        ("Q4 2019/20", date(2020, 3, 31)),
+        ("Q1 2020-21", date(2020, 6, 30)),
+        ("2020/21", date(2021, 3, 31)),
+        ("Mar-20", date(2020, 3, 31)),
+        ("Sept-20", date(2020, 9, 30)),
+        ("End of March 2020", date(2020, 3, 31)),
+        ("end of Q2 2020/21", date(2020, 9, 30)),
+    ],
+)
+def test_council_deadlines_are_read_as_the_period_end(written: str, day: date) -> None:
+    from datetime import datetime
+
+    from store.importers.values import parse_date
+
+    assert parse_date(written, datetime(1899, 12, 30)) == day
+
+
+def test_council_recommendations_rag_and_status_words_are_read(tmp_path: Path) -> None:
+    from store.importers.values import parse_recommendations
+
+    assert [parse_recommendations(text) for text in ("Recs 1, 3 & 5", "R2/R4", "Rec 7")] == [
+        [1, 3, 5],
+        [2, 4],
+        [7],
+    ]
+    path = workbook(
+        tmp_path / "t.xlsx",
+        {
+            "Actions": [
+                ("Ref", "Theme", "Action", "By When", "RAG", "Status", "Ofsted Rec(s)", "Progress update"),
+                (
+                    "WF-01",
+                    "WF",
+                    "One",
+                    "Q3 2019/20",
+                    "Amber/Green",
+                    "Delayed",
+                    "Recs 1 & 3",
+                    "Two posts filled",
+                ),
+                ("WF-02", "QP", "Two", "2020/21", None, "BAU", "R2/R3", None),
+                ("WF-03", "WF", "Three", "End of March 2020", "Green", "On track", "Rec 3", None),
+            ]
+        },
+    )
+    store = repo()
+    imported(store, path, on=date(2020, 1, 6))
+    plan = store.plan("test-plan")
+    one, two, three = (plan.action(ref) for ref in ("WF-01", "WF-02", "WF-03"))
+    assert (one.due_on, one.rag, one.status.value, one.recommendations) == (
+        date(2019, 12, 31),
+        Rag.AMBER,
+        "in_progress",
+        [1, 3],
+    )
+    assert one.updates[-1].text == "Two posts filled (RAG written 'Amber/Green'; status written 'Delayed')"
+    assert (two.due_on, two.status.value, two.recommendations) == (date(2021, 3, 31), "complete", [2, 3])
+    assert two.updates[-1].text == "(status written 'BAU')"
+    assert (three.due_on, three.status.value, three.updates) == (date(2020, 3, 31), "in_progress", [])

@@ -412,8 +412,9 @@ def _action(
         )
         fields["due_history"] = [*fields.get("due_history", []), change.model_dump()]
     try:
-        if given.get("update"):
-            _add_update(fields, given["update"], by=by, on=on)
+        written = " ".join(part for part in (given.get("update") or "", _notes(row)) if part)
+        if written:
+            _add_update(fields, written, by=by, on=on)
     except ValidationError as error:
         why = "; ".join(str(d["msg"]) for d in error.errors(include_url=False))
         problems.append(
@@ -433,6 +434,11 @@ def _action(
                 TrackerIssue(row.number, column, row.cells.get(name), f"is not accepted: {message}")
             )
         return None
+
+
+def _notes(row: TrackerRow) -> str:
+    """``"(RAG written 'Amber/Green'; status written 'Delayed')"``, or "" when there is nothing to keep."""
+    return f"({'; '.join(row.notes)})" if row.notes else ""
 
 
 def _with_substeps(description: str, substeps: list[str]) -> str:

@@ -185,6 +185,8 @@ class TrackerRow:
     """Field name -> how its value was read, when not from the cell's text (a fill colour)."""
     substeps: list[str] = field(default_factory=list)
     """Sub-actions written on rows with no reference below this one, as description lines."""
+    notes: list[str] = field(default_factory=list)
+    """What a RAG or status cell said beyond its value ("RAG written 'Amber/Green'"), for the update."""
 
 
 @dataclass(slots=True)
@@ -687,6 +689,8 @@ def _read_row(
                 row.values[name] = values.parse_progress(cell, shares)
             else:
                 row.values[name] = PARSERS[name](cell, sheet.epoch)
+            if name in {"rag", "status"} and (note := values.noted(name, cell)) is not None:
+                row.notes.append(note)
         except ValueError as error:
             rows.problems.append(TrackerIssue(number, rows.header(name), row.cells[name], str(error)))
             row.broken = True

@@ -5,18 +5,23 @@ raises ``ValueError`` whose message completes the sentence "'31/02/2020' …", e
 "is not a date".
 
 - Dates: 31/03/2020, 31/3/20, 2020-03-31, 31 March 2020, 31-Mar-2020, Excel date cells and
-  (XLSX only) serial numbers; "March 2020" or "Mar 2020" means the end of that month.
+  (XLSX only) serial numbers; "March 2020", "Mar 2020", "Mar-20" or "End of March 2020"
+  means the end of that month; "Q3 2019/20" the end of that quarter of the financial year
+  (31 December 2019) and "2020/21" the end of the financial year (31 March 2021).
   -, n/a, TBC and blank mean no date. Numbers in CSV are not dates.
   (A tracker row does not get this far with a blank or "no value" cell: see :func:`intent`.)
 - RAG: Red, Amber, Green, Blue, Complete or R/A/G/B/C; blank, "-", "n/a" or "Not assessed" is none.
+  Two ratings ("Amber/Green") are read as the worse; :func:`noted` keeps what was written.
 - Status: Not started, In progress, Complete, Blocked, Cancelled and common words for them
-  (see :data:`STATUS_WORDS`).
+  (see :data:`STATUS_WORDS`): Delayed, At risk, Off track and Slipped are in progress, BAU
+  (business as usual) is complete; :func:`noted` keeps such a word for the update.
 - Progress: 50%, 50, or a share 0.5 (a percentage-formatted XLSX cell is always read as
   the percentage it shows); rounded half up to a whole percent; blank is 0. Whether plain
   numbers are shares is decided for the whole column by :func:`progress_shares`; alone, a
   cell is a share when it is from 0 to 1 and written with a decimal point.
-- Recommendations: integers and ranges separated by commas, semicolons or spaces: "2, 5",
-  "2;5", "1-17".
+- Recommendations: integers and ranges separated by commas, semicolons, spaces, "&" or "/",
+  each may be after "Rec", "Recs", "Recommendation" or "R": "2, 5", "2;5", "1-17",
+  "Recs 1, 3 & 5", "R2/R4". "and" is refused ("Rec 2 and 5").
 - Text: a leading apostrophe that the ipt export adds to neutralise a formula (``'=…``,
   ``'+…``, ``'-…``, ``'@…``, ``'<tab>…``, ``'<CR>…``, ``'<LF>…``) is removed, so export then
   import gives back the text exactly. (The one text that cannot round-trip is one that itself
@@ -48,12 +53,39 @@ NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
 NO_RAG_WORDS = BLANK_WORDS | {"not assessed", "none"}
 STATUS_WORDS = {
     Status.NOT_STARTED: ("not started", "not yet started", "planned", "to do", "todo"),
-    Status.IN_PROGRESS: ("in progress", "started", "ongoing", "underway", "under way", "on track"),
-    Status.COMPLETE: ("complete", "completed", "done", "closed", "achieved"),
+    Status.IN_PROGRESS: (
+        "in progress",
+        "started",
+        "ongoing",
+        "underway",
+        "under way",
+        "on track",
+        "delayed",
+        "at risk",
+        "off track",
+        "slipped",
+        "slipping",
+    ),
+    Status.COMPLETE: ("complete", "completed", "done", "closed", "achieved", "bau", "business as usual"),
     Status.BLOCKED: ("blocked", "on hold", "stalled"),
     Status.CANCELLED: ("cancelled", "canceled", "withdrawn"),
 }
 STATUS_BY_WORD = {word: status for status, words in STATUS_WORDS.items() for word in words}
+NOTED_STATUS_WORDS = frozenset(
+    {"delayed", "at risk", "off track", "slipped", "slipping", "bau", "business as usual"}
+)
+"""Status words that say more than the status they are read as: the word is kept in the update."""
+WORST_FIRST = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.BLUE)
+_RAG_PARTS = re.compile(r"\s*(?:/|\\|&|\bto\b|\s)\s*")
+_END_OF = re.compile(r"(?:by\s+)?(?:the\s+)?end\s+(?:of\s+)?", re.I)
+_QUARTER = re.compile(r"q([1-4])\s*(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})", re.I)
+_FINANCIAL_YEAR = re.compile(r"(?:fy\s*)?(\d{4})\s*[/\-–]\s*(\d{4}|\d{2})", re.I)
+_MONTH_SHORT_YEAR = re.compile(r"([A-Za-z]+)\.?[ \-']?(\d{2})")
+_REC_WORDS = re.compile(
+    r"\b(?:ofsted\s+)?(?:recommendations?|recs?|r)\b\.?\s*(?=\d)|\b(?:ofsted\s+)?(?:r)(?=\d)", re.I
+)
+_REC_JOINS = re.compile(r"\s*[&+/]\s*")
+"""Joins between recommendation numbers besides commas ("and" is refused: see the README)."""
 
 _WITH_TIME = re.compile(
     r"(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
@@ -180,9 +212,49 @@ def parse_date(cell: Cell, epoch: datetime) -> date | None:
             return date(year, month, calendar.monthrange(year, month)[1])
         except ValueError:
             raise ValueError("is not a date") from None
+    council = _council_date(value, epoch)
+    if council is not None:
+        return council
     if re.fullmatch(r"\d+(\.\d+)?", value):
         raise ValueError("is not a date (a number; write dates as 31/03/2020)")
     raise ValueError("is not a date")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _financial_year(first: str, second: str) -> int | None:
+    """The starting year of "2019/20" or "2019/2020", or None if the two years do not follow."""
+    start = int(first)
+    end = int(second) if len(second) == 4 else (start // 100) * 100 + int(second)
+    if len(first) == 2:
+        start += 2000
+        end = start + 1 if int(second) == (start + 1) % 100 else -1
+    return start if end == start + 1 else None
+
+
+def _council_date(value: str, epoch: datetime) -> date | None:
+    """The forms councils write a deadline in: "End of March 2020", "Mar-20" and "Sept 2020"
+    (month ends), "Q3 2019/20" (the quarter's end: Q1 ends in June, Q4 in March of the next
+    year) and "2020/21" (the financial year's end, 31 March 2021)."""
+    if (match := _END_OF.match(value)) and match.end() < len(value):
+        try:
+            return parse_date(value[match.end() :], epoch)
+        except ValueError:
+            return None
+    if match := _QUARTER.fullmatch(value):
+        start = _financial_year(match[2], match[3])
+        if start is None:
+            return None
+        quarter = int(match[1])
+        return _month_end(start + 1, 3) if quarter == 4 else _month_end(start, 3 + 3 * quarter)
+    if match := _FINANCIAL_YEAR.fullmatch(value):
+        start = _financial_year(match[1], match[2])
+        return None if start is None else _month_end(start + 1, 3)
+    if (match := _MONTH_SHORT_YEAR.fullmatch(value)) and match[1].lower() in MONTHS:
+        return _month_end(2000 + int(match[2]), MONTHS[match[1].lower()])
+    return None
 
 
 def parse_rag(cell: Cell) -> Rag | None:
@@ -190,10 +262,23 @@ def parse_rag(cell: Cell) -> Rag | None:
     word = words(as_text(cell))
     if word in NO_RAG_WORDS:
         return None
-    try:
+    if word in RAG_WORDS:
         return RAG_WORDS[word]
-    except KeyError:
-        raise ValueError("is not a RAG rating (use Red, Amber, Green or Blue, or R, A, G, B)") from None
+    parts = [part for part in _RAG_PARTS.split(word) if part]
+    if len(parts) >= 2 and all(part in RAG_WORDS for part in parts):
+        return min((RAG_WORDS[part] for part in parts), key=WORST_FIRST.index)  # "Amber/Green" is amber
+    raise ValueError("is not a RAG rating (use Red, Amber, Green or Blue, or R, A, G, B)")
+
+
+def noted(name: str, cell: Cell) -> str | None:
+    """What a RAG or status cell said beyond the value it is read as, to keep in the update:
+    ``"RAG written 'Amber/Green'"``, ``"status written 'Delayed'"``; else None."""
+    written = " ".join(as_text(cell).split())
+    if name == "rag" and words(written) not in RAG_WORDS and words(written) not in NO_RAG_WORDS:
+        return f"RAG written {written!r}"
+    if name == "status" and words(written) in NOTED_STATUS_WORDS:
+        return f"status written {written!r}"
+    return None
 
 
 def parse_status(cell: Cell) -> Status | None:
@@ -296,6 +381,7 @@ def parse_recommendations(cell: Cell) -> list[int]:
     value = as_text(cell).strip()
     if value.lower() in BLANK_WORDS:
         return []
+    value = _REC_JOINS.sub(",", _REC_WORDS.sub("", value)).strip(" ,")
     numbers: list[int] = []
     for token in re.split(r"[,;\s]+", _SPACED_DASH.sub("-", value)):
         if not token:
