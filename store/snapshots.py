@@ -141,6 +141,104 @@ class SnapshotDamaged(StoreError):
         self.why = why
 
 
+class _MemoryShelf:
+    """Where the snapshots of a memory store live: named byte strings."""
+
+    folder: Path | None = None
+
+    def __init__(self) -> None:
+        self._files: dict[str, bytes] = {}
+
+    def where(self, name: str) -> Path:
+        return Path("(memory)") / name
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        yield
+
+    def names(self) -> list[str]:
+        return list(self._files)
+
+    def exists(self) -> bool:
+        return bool(self._files)
+
+    def read(self, name: str, what: str) -> bytes:
+        try:
+            return self._files[name]
+        except KeyError:
+            raise FileNotFoundError(name) from None
+
+    def refuse_links(self, names: dict[str, str]) -> None:
+        """Nothing in memory is a link."""
+
+    def write(self, name: str, payload: bytes, what: str) -> None:
+        self._files[name] = payload
+
+
+class _FolderShelf(_MemoryShelf):
+    """``<store>.snapshots/``: one owner-only file per snapshot, written atomically, under
+    the folder's own lock; never written through a link."""
+
+    def __init__(self, folder: Path, lock_timeout: float) -> None:
+        self.folder = folder
+        self.lock_timeout = lock_timeout
+        self._lock = filelock.FileLock(str(folder / LOCK_NAME), timeout=lock_timeout, mode=0o600)
+
+    def where(self, name: str) -> Path:
+        return self.folder / name  # type: ignore[operator]
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        folder = self.folder
+        assert folder is not None
+        try:
+            make_private_folder(folder, what="snapshots folder")
+            refuse_symlink(folder / LOCK_NAME, "snapshots lock file")
+            refuse_symlink(folder / INDEX_NAME, "snapshot index")  # before the lock file is made
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise StoreBusy(folder, self.lock_timeout) from None
+        except PermissionError:
+            raise ReadOnlyStore(folder) from None
+        except OSError as error:
+            raise SaveFailed(folder, error.strerror or str(error)) from error
+        try:
+            self._remove_stray_temp_files()
+            yield
+        finally:
+            self._lock.release()
+
+    def _remove_stray_temp_files(self) -> None:
+        """Delete what a take killed mid-write left; call with the lock held."""
+        assert self.folder is not None
+        with contextlib.suppress(OSError):
+            for candidate in self.folder.iterdir():
+                if candidate.name.startswith(".") and TEMP_MARKER in candidate.name:
+                    with contextlib.suppress(OSError):
+                        candidate.unlink()
+
+    def names(self) -> list[str]:
+        try:
+            return os.listdir(self.folder)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise StoreError(f"{self.folder}: cannot list the snapshots: {error.strerror}") from None
+
+    def exists(self) -> bool:
+        return self.folder is not None and self.folder.exists()
+
+    def read(self, name: str, what: str) -> bytes:
+        return read_regular_file(self.where(name), limit=MAX_STORE_BYTES, what=what, follow_links=False)
+
+    def refuse_links(self, names: dict[str, str]) -> None:
+        for name, what in names.items():
+            refuse_symlink(self.where(name), what)
+
+    def write(self, name: str, payload: bytes, what: str) -> None:
+        write_atomically(self.where(name), payload, what=what)
+
+
 class SnapshotStore:
     """The snapshots of one store: in ``<store>.snapshots/`` or, when ``store_path`` is None, memory."""
 
@@ -155,15 +253,13 @@ class SnapshotStore:
         board's close that was never stored, so a close killed half-way leaves no trace)."""
         self.visible = visible
         self.store_path = store_path
-        self.folder = snapshots_folder(store_path) if store_path is not None else None
         self.lock_timeout = lock_timeout
-        self._memory_files: dict[str, bytes] = {}
-        self._memory_index: list[SnapshotHeader] = []
-        self._lock = (
-            filelock.FileLock(str(self.folder / LOCK_NAME), timeout=lock_timeout, mode=0o600)
-            if self.folder is not None
-            else None
+        self._shelf = (
+            _FolderShelf(snapshots_folder(store_path), lock_timeout)
+            if store_path is not None
+            else _MemoryShelf()
         )
+        self.folder = self._shelf.folder
 
     # Writing ---------------------------------------------------------------------------
 
@@ -181,11 +277,11 @@ class SnapshotStore:
         """Freeze ``plan`` and its summary on ``as_of`` under a new id; return its header.
 
         The plan is copied through JSON, so later edits to the object passed in (or to the
-        store) never reach the snapshot.
+        store) never reach the snapshot. The snapshot file is written before the index.
         """
         frozen_plan = Plan.model_validate_json(plan.model_dump_json())
         summary = summary_to_json(plan_summary(frozen_plan, as_of))
-        with self._locked():
+        with self._shelf.locked():
             headers = self._read_index()
             number = max([_number(h.id) for h in headers] + self._numbers_on_disk(), default=0) + 1
             try:
@@ -206,73 +302,25 @@ class SnapshotStore:
             header = snapshot.header
             payload = SnapshotFile(snapshot=snapshot).model_dump_json().encode()
             index = SnapshotIndex(snapshots=[*headers, header]).model_dump_json().encode()
-            if self.folder is None:
-                self._memory_files[f"{snapshot.id}.json"] = payload
-                self._memory_index = [*headers, header]
-            else:
-                # Both checked first, so a refused index never leaves a snapshot file behind.
-                refuse_symlink(self.folder / f"{snapshot.id}.json", "snapshot file")
-                refuse_symlink(self.folder / INDEX_NAME, "snapshot index")
-                write_atomically(self.folder / f"{snapshot.id}.json", payload, what="snapshot file")
-                write_atomically(self.folder / INDEX_NAME, index, what="snapshot index")
+            name = f"{snapshot.id}.json"
+            # Both checked first, so a refused index never leaves a snapshot file behind.
+            self._shelf.refuse_links({name: "snapshot file", INDEX_NAME: "snapshot index"})
+            self._shelf.write(name, payload, "snapshot file")
+            self._shelf.write(INDEX_NAME, index, "snapshot index")
         return header
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        if self._lock is None or self.folder is None:
-            yield
-            return
-        try:
-            make_private_folder(self.folder, what="snapshots folder")
-            refuse_symlink(self.folder / LOCK_NAME, "snapshots lock file")
-            refuse_symlink(self.folder / INDEX_NAME, "snapshot index")  # before the lock file is made
-            self._lock.acquire()
-        except filelock.Timeout:
-            raise StoreBusy(self.folder, self.lock_timeout) from None
-        except PermissionError:
-            raise ReadOnlyStore(self.folder) from None
-        except OSError as error:
-            raise SaveFailed(self.folder, error.strerror or str(error)) from error
-        try:
-            self._remove_stray_temp_files()
-            yield
-        finally:
-            self._lock.release()
-
-    def _remove_stray_temp_files(self) -> None:
-        """Delete what a take killed mid-write left; call with the lock held."""
-        assert self.folder is not None
-        with contextlib.suppress(OSError):
-            for candidate in self.folder.iterdir():
-                if candidate.name.startswith(".") and TEMP_MARKER in candidate.name:
-                    with contextlib.suppress(OSError):
-                        candidate.unlink()
 
     def _numbers_on_disk(self) -> list[int]:
         """Numbers of every snapshot file present, listed or not, so none is ever overwritten."""
-        if self.folder is None:
-            names: list[str] = list(self._memory_files)
-        else:
-            try:
-                names = os.listdir(self.folder)
-            except FileNotFoundError:
-                return []
-            except OSError as error:
-                raise StoreError(f"{self.folder}: cannot list the snapshots: {error.strerror}") from None
-        return [int(match.group(1)) for name in names if (match := _FILE_PATTERN.match(name))]
+        return [int(match.group(1)) for name in self._shelf.names() if (match := _FILE_PATTERN.match(name))]
 
     # Reading ---------------------------------------------------------------------------
 
     def _read_index(self) -> list[SnapshotHeader]:
         """The index's headers; rebuilt from the snapshot files if it is missing or damaged."""
-        if self.folder is None:
-            return list(self._memory_index)
-        path = self.folder / INDEX_NAME
         try:
-            raw = read_regular_file(path, limit=MAX_STORE_BYTES, what="snapshot index", follow_links=False)
-            return SnapshotIndex.model_validate_json(raw).snapshots
+            return SnapshotIndex.model_validate_json(self._shelf.read(INDEX_NAME, "snapshot index")).snapshots
         except FileNotFoundError:
-            if not self.folder.exists():
+            if not self._shelf.exists():
                 return []
         except (OSError, ValidationError, UnsafePath):
             pass
@@ -318,22 +366,16 @@ class SnapshotStore:
 
     def _load(self, wanted: str) -> Snapshot:
         name = f"{wanted}.json"
-        where = (self.folder / name) if self.folder is not None else Path("(memory)") / name
-        if self.folder is None:
-            raw = self._memory_files.get(name)
-            if raw is None:
-                raise NotFound(f"no snapshot {wanted} ({self._describe_known()})")
-        else:
-            try:
-                raw = read_regular_file(
-                    where, limit=MAX_STORE_BYTES, what="snapshot file", follow_links=False
-                )
-            except FileNotFoundError:
-                raise NotFound(f"no snapshot {wanted} in {self.folder} ({self._describe_known()})") from None
-            except OSError as error:
-                raise SnapshotDamaged(where, error.strerror or str(error)) from None
-            except UnsafePath as error:
-                raise SnapshotDamaged(where, error.why) from None
+        where = self._shelf.where(name)
+        try:
+            raw = self._shelf.read(name, "snapshot file")
+        except FileNotFoundError:
+            inside = f" in {self.folder}" if self.folder is not None else ""
+            raise NotFound(f"no snapshot {wanted}{inside} ({self._describe_known()})") from None
+        except OSError as error:
+            raise SnapshotDamaged(where, error.strerror or str(error)) from None
+        except UnsafePath as error:
+            raise SnapshotDamaged(where, error.why) from None
         return _parse_snapshot(where, raw, wanted)
 
 
