@@ -176,7 +176,9 @@ def test_rag_status_progress_and_recommendations() -> None:
     assert parse_recommendations("1 – 3") == [1, 2, 3]
     assert parse_recommendations(3) == [3]
     assert parse_recommendations("") == []
-    for bad in ("Rec 2 and 5", "5-2", "2, 2", "1-5000", 2.5):
+    assert parse_recommendations("Rec 2 and 5") == [2, 5]
+    assert parse_recommendations("1 AND 3") == [1, 3]
+    for bad in ("5-2", "2, 2", "1-5000", 2.5):
         with pytest.raises(ValueError):
             parse_recommendations(bad)
     for bad_progress in ("150", "-5", "half", "nan"):

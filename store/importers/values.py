@@ -19,9 +19,9 @@ raises ``ValueError`` whose message completes the sentence "'31/02/2020' …", e
   the percentage it shows); rounded half up to a whole percent; blank is 0. Whether plain
   numbers are shares is decided for the whole column by :func:`progress_shares`; alone, a
   cell is a share when it is from 0 to 1 and written with a decimal point.
-- Recommendations: integers and ranges separated by commas, semicolons, spaces, "&" or "/",
-  each may be after "Rec", "Recs", "Recommendation" or "R": "2, 5", "2;5", "1-17",
-  "Recs 1, 3 & 5", "R2/R4". "and" is refused ("Rec 2 and 5").
+- Recommendations: integers and ranges separated by commas, semicolons, spaces, "&", "/" or
+  "and", each may be after "Rec", "Recs", "Recommendation" or "R": "2, 5", "2;5", "1-17",
+  "Recs 1, 3 & 5", "R2/R4", "1 and 3".
 - Text: a leading apostrophe that the ipt export adds to neutralise a formula (``'=…``,
   ``'+…``, ``'-…``, ``'@…``, ``'<tab>…``, ``'<CR>…``, ``'<LF>…``) is removed, so export then
   import gives back the text exactly. (The one text that cannot round-trip is one that itself
@@ -84,7 +84,7 @@ _MONTH_SHORT_YEAR = re.compile(r"([A-Za-z]+)\.?[ \-']?(\d{2})")
 _REC_WORDS = re.compile(
     r"\b(?:ofsted\s+)?(?:recommendations?|recs?|r)\b\.?\s*(?=\d)|\b(?:ofsted\s+)?(?:r)(?=\d)", re.I
 )
-_REC_JOINS = re.compile(r"\s*[&+/]\s*")
+_REC_JOINS = re.compile(r"\s*(?:[&+/]|\band\b)\s*", re.I)
 """Joins between recommendation numbers besides commas ("and" is refused: see the README)."""
 
 _WITH_TIME = re.compile(
