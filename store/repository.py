@@ -662,10 +662,9 @@ class Repository:
             )
             if entry.field in moved
         ]
-        who = f" by {history[-1].by} at {history[-1].at:%d %b %Y %H:%M} UTC" if history else ""
+        who = f"{history[-1].by} at {history[-1].at:%d %b %Y %H:%M} UTC" if history else "someone else"
         raise ConflictError(
-            f"{noun} {key} was changed by someone else{who} since you opened it ({what}); "
-            "nothing was saved. Reload and make the change again."
+            f"{noun} {key} was changed by {who} since you opened it ({what}); nothing was saved."
         )
 
     def update_action(

@@ -841,7 +841,7 @@ async def test_two_trackers_edit_different_then_the_same_action(store: Path, tmp
         await b.do(edit("WF-03", "progress", "70"))
         assert await b.do(save) == ""
         message = await a.do(save)
-        assert "changed by someone else by bob" in message and "progress: 0 → 70" in message, message
+        assert "changed by bob at" in message and "progress: 0 → 70" in message, message
         assert await a.do(reload) == ("Alice", "70")
         assert await a.do(save) == ""
     plan = stored(store)

@@ -172,7 +172,8 @@ def test_a_stale_save_is_a_conflict_naming_the_other_change(store_path: Path) ->
     second = Repository(store_path)
     second.update_action("test-plan", "WF-01", {"progress": 50}, by="bob", on=ON)
     with pytest.raises(
-        ConflictError, match=r"action WF-01 was changed by someone else by bob .*progress: 0 → 50"
+        ConflictError,
+        match=r"action WF-01 was changed by bob at .* since you opened it \(progress: 0 → 50\); nothing was",
     ):
         first.update_action("test-plan", "WF-01", {"progress": 60}, by="alice", on=ON, base=seen)
     assert Repository(store_path).plan("test-plan").action("WF-01").progress == 50

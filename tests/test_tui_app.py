@@ -264,7 +264,7 @@ async def test_conflict_is_reported_and_reload_keeps_the_edit(store: Path) -> No
         Repository(store).update_action("test-plan", "WF-01", {"progress": 55}, by="someone", on=AS_OF)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "changed by someone else" in problem(form, "_form")
+        assert "changed by someone at" in problem(form, "_form")
         assert form.query_one("#reload", Button).display
         await pilot.press("ctrl+r")
         await pilot.pause()
