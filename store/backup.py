@@ -20,10 +20,8 @@ If a restore is killed before step 4, running it again finishes that step.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,6 @@ from store.journal import AuditJournal, journal_path
 from store.models import AuditEntry
 from store.safe_files import (
     MAX_STORE_BYTES,
-    create_new_file,
     open_for_append_nofollow,
     read_regular_file,
     write_all,
@@ -47,7 +44,6 @@ from store.storage import (
     fsync_folder,
     parse_store_bytes,
     remove_stray_temp_files,
-    temp_prefix,
     write_atomically,
 )
 
@@ -214,21 +210,12 @@ def _keep(path: Path, current: bytes, name: str) -> Path:
 
 
 def _copy_durably(path: Path, payload: bytes, target: Path) -> None:
-    temp = path.with_name(f"{temp_prefix(path)}keep-{os.getpid()}-{secrets.token_hex(4)}")
+    """Keep ``payload`` at ``target`` where no hard link can be made: written atomically."""
     try:
-        fd = create_new_file(temp, what="temporary file")
-        try:
-            write_all(fd, payload)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(temp, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        write_atomically(target, payload, what="kept copy of the store")
+    except StoreError as error:
         raise StoreError(
-            f"{path}: could not keep the current store before restoring ({error.strerror or error}); "
-            "nothing was changed."
+            f"{path}: could not keep the current store before restoring ({error}); nothing was changed."
         ) from error
 
 
