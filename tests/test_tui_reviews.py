@@ -348,7 +348,10 @@ async def test_import_shows_what_would_change_then_imports_on_confirmation(
         report = await run_import(app, pilot, tracker)
         assert isinstance(report, ImportReportScreen)
         counts = shown(report, "#import-counts")
-        assert "Actions added" in counts and "QP-20" in counts and "WF-01" in counts
+        assert "1 action updated, 1 added" in counts
+        listed = report.query_one("#import-rows", DataTable)
+        assert [str(key.value) for key in listed.rows] == ["WF-01", "QP-20"]
+        assert app.focused is listed and report.ticked == {"WF-01", "QP-20"}
         assert "QP-20" not in [a.ref for a in Repository(store).plan("test-plan").actions]
         await pilot.click("#confirm")
         await settle(app, pilot)

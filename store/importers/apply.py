@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -140,12 +140,19 @@ def import_tracker(
     on: date | None = None,
     on_why: str = "given",
     today: date | None = None,
+    only: set[str] | None = None,
 ) -> ImportResult:
     """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
     problem (the file's and the plan's) with nothing written.
 
     Updates and due-date changes are dated ``on`` (``on_why`` says where it came from), else
-    the day the file gives, else ``today`` (default: the system's date)."""
+    the day the file gives, else ``today`` (default: the system's date).
+
+    ``only``: the references whose rows are imported; every other row is skipped entirely (its
+    action is left as stored, and themes or recommendations only it needs are not created).
+    A reference the file does not have is a problem."""
+    if only is not None:
+        rows = _only(rows, only)
     if on is not None:
         dated = (on, on_why)
     elif rows.dated_on is not None:
@@ -172,6 +179,18 @@ def import_tracker(
         return prepared.result
     prepared.result.revision = repo.revision
     return prepared.result
+
+
+def _only(rows: TrackerRows, refs: set[str]) -> TrackerRows:
+    """``rows`` with just the rows of ``refs``; a reference the file lacks is a problem."""
+    in_file = {row.values.get("ref") for row in rows.rows}
+    missing = sorted(ref for ref in refs if ref not in in_file)
+    if missing:
+        why = "is not a reference in the file"
+        raise TrackerError(
+            rows.path, [TrackerIssue(None, rows.header("ref"), ref, why) for ref in missing], rows.where
+        )
+    return replace(rows, rows=[row for row in rows.rows if row.values.get("ref") in refs])
 
 
 def _write(txn: Transaction, plan: Plan, prepared: _Prepared) -> None:

@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the workbook's sheet holding the tracker (default: the sheet whose header matches best)",
     )
+    imported.add_argument(
+        "--only",
+        type=parse_refs,
+        default=None,
+        metavar="REFS",
+        help='import just these actions\' rows, e.g. "WF-01, QP-02"; the others are left as stored',
+    )
 
     validate = commands.add_parser("validate", help="check a plan file or a store file")
     validate.add_argument("file", type=Path)
@@ -203,6 +210,14 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def parse_refs(text: str) -> set[str]:
+    """``"WF-01, QP-02"`` (commas or spaces) -> ``{"WF-01", "QP-02"}``."""
+    refs = {ref for ref in text.replace(",", " ").split() if ref}
+    if not refs:
+        raise argparse.ArgumentTypeError('give one or more action references, e.g. "WF-01, QP-02"')
+    return refs
+
+
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """A native JSON plan file adds a plan; an .xlsx or .csv action tracker updates one.
 
@@ -225,12 +240,15 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                 dry_run=args.dry_run,
                 on=args.on,
                 on_why="from --on",
+                only=args.only,
             )
         except TrackerError as error:  # unwrapped, so each problem stays on one line however long
             write_error(f"ipt: {error}")
             return EXIT_FAILED
         parts = [f"{len(result.added)} added", f"{len(result.updated)} updated"]
         parts.append(f"{len(result.unchanged)} unchanged")
+        if args.only is not None:
+            parts.append(f"only {', '.join(sorted(args.only))}; the other rows skipped")
         if result.themes_created:
             parts.append(f"themes created: {', '.join(result.themes_created)}")
         if result.recommendations_created:
@@ -275,6 +293,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     from store.plan_files import PlanFileError, read_plan_file
 
+    if args.only is not None:
+        raise CommandFailed("--only picks actions of a tracker (.xlsx or .csv), not of a plan file")
     try:
         plan_file = read_plan_file(args.file)
     except PlanFileError as error:

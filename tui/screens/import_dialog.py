@@ -1,8 +1,9 @@
 """Import an action tracker (XLSX or CSV) from the UI, checked whole before anything is written.
 
 :func:`import_flow` asks for the file, reads it and runs a dry import in a worker, then
-shows what would change (counts) or every problem (row, column, value, why). Only after
-the user confirms does the real import run; nothing is written when there is any problem.
+shows what would change (one ticked row per action added or changed, with its field
+changes) or every problem (row, column, value, why). Only after the user confirms does the
+real import run, for the ticked actions only; nothing is written when there is any problem.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
 from store.importers import (
+    FieldChange,
     ImportResult,
     TrackerError,
     TrackerIssue,
@@ -46,6 +48,8 @@ class ImportChoice:
 class DryRun:
     rows: TrackerRows
     result: ImportResult
+    titles: dict[str, str]
+    """Ref -> the action's title after the import, for each ref in the file, in its order."""
 
 
 class ImportDialog(ModalScreen[ImportChoice | None]):
@@ -98,56 +102,98 @@ class ImportDialog(ModalScreen[ImportChoice | None]):
         self.action_cancel()
 
 
-MAX_CHANGES_SHOWN = 20
-"""At most this many field changes are listed in the confirmation (the command line lists all)."""
-
-
-def counts_text(result: ImportResult) -> Text:
-    """ "3 actions added, 2 updated, 10 unchanged …" for the confirmation."""
+def summary_text(result: ImportResult) -> Text:
+    """What the import would do, in counts, and how its updates are dated, above the rows."""
     text = Text()
     text.append("The import would make these changes:\n", style="bold")
-    lines = [
-        ("Actions added", len(result.added)),
-        ("Actions updated", len(result.updated)),
-        ("Actions unchanged", len(result.unchanged)),
-        ("Themes created", len(result.themes_created)),
-        ("Recommendations created", len(result.recommendations_created)),
+    parts = [
+        f"{len(result.updated)} action{'s' if len(result.updated) != 1 else ''} updated",
+        f"{len(result.added)} added",
+        f"{len(result.unchanged)} unchanged",
     ]
-    for label, count in lines:
-        text.append(f"  {label:<26}{count:>6}\n")
-    for label, refs in (("Added", result.added), ("Updated", result.updated)):
-        if refs:
-            shown = ", ".join(refs[:12]) + (f" and {len(refs) - 12} more" if len(refs) > 12 else "")
-            text.append(f"{label}: ", style="dim")
-            text.append_text(literal(shown))
-            text.append("\n")
-    for change in result.changes[:MAX_CHANGES_SHOWN]:
-        text.append_text(literal(f"  {change}"))
+    text.append("  " + ", ".join(parts) + "\n")
+    if result.themes_created:
+        text.append("  Themes created: ", style="dim")
+        text.append_text(literal(", ".join(result.themes_created)))
         text.append("\n")
-    if len(result.changes) > MAX_CHANGES_SHOWN:
-        text.append(f"  … and {len(result.changes) - MAX_CHANGES_SHOWN} more changes\n", style="dim")
-    if result.blanks_kept:
-        text.append(f"{result.blanks_kept} blank cells kept the stored value\n", style="dim")
+    if result.recommendations_created:
+        text.append("  Recommendations created: ", style="dim")
+        text.append_text(literal(", ".join(map(str, result.recommendations_created))))
+        text.append("\n")
     if result.dated_on is not None and (result.added or result.updated):
-        text.append_text(literal(f"Updates dated {result.dated_on:%d %b %Y}, {result.dated_why}"))
+        text.append_text(literal(f"  Updates dated {result.dated_on:%d %b %Y}, {result.dated_why}"))
         text.append("\n")
+    if result.blanks_kept:
+        count = result.blanks_kept
+        text.append(f"  {count} blank cell{'s' if count != 1 else ''} kept the stored value\n", style="dim")
+    text.append(
+        "Space leaves the highlighted action out or puts it back; unticked ones stay as stored.", style="dim"
+    )
     return text
 
 
-class ImportReportScreen(ModalScreen[bool]):
-    """What a dry run found: counts with Import/Cancel, or every problem with Close only."""
+def row_prompt(ref: str, title: str, changes: list[FieldChange], added: bool) -> Text:
+    """One action in the preview: its ref and title, then each field it changes on a line."""
+    text = Text()
+    text.append_text(literal(ref, "bold"))
+    text.append("  ")
+    text.append_text(literal(title[:70] + ("…" if len(title) > 70 else "")))
+    if added:
+        text.append("  (new action)", style="green")
+    for change in changes:
+        text.append("\n    ")
+        text.append_text(literal(str(change).removeprefix(f"{change.ref} ")))
+    return text
+
+
+TICKED = Text("[x]", style="bold green")
+LEFT_OUT = Text("[ ]", style="dim")
+
+
+class ImportReportScreen(ModalScreen[set[str] | None]):
+    """What a dry run found: one ticked row per action it adds or changes, with its field
+    changes, and Import/Cancel; or every problem with Close only. Returns the refs ticked when
+    Import is pressed, or None (nothing to write)."""
+
+    DEFAULT_CSS = """
+    #import-rows {
+        height: 1fr;
+        min-height: 5;
+    }
+    .import-report #import-counts {
+        margin: 0 0 1 0;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close(False)", "Close", id="import_report.close"),
+        Binding("escape", "close", "Close", id="import_report.close"),
+        Binding("space", "toggle_row", "Leave out / put back", id="import_report.toggle"),
     ]
 
     def __init__(
-        self, path: Path, *, result: ImportResult | None = None, issues: list[TrackerIssue] | None = None
+        self,
+        path: Path,
+        *,
+        result: ImportResult | None = None,
+        issues: list[TrackerIssue] | None = None,
+        titles: dict[str, str] | None = None,
     ):
         super().__init__()
         self.path = path
         self.result = result
         self.issues = issues or []
+        self.titles = titles or {}
+        self.ticked: set[str] = set(self.refs)
+        """The actions the import will write; all of them until the user leaves some out."""
+
+    @property
+    def refs(self) -> list[str]:
+        """The actions the import would add or change, in the file's order."""
+        if self.result is None:
+            return []
+        order = {ref: n for n, ref in enumerate(self.titles)}
+        listed = [*self.result.updated, *self.result.added]
+        return sorted(listed, key=lambda ref: order.get(ref, len(order)))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide import-report"):
@@ -175,20 +221,57 @@ class ImportReportScreen(ModalScreen[bool]):
                     )
                 yield table
             else:
-                yield Static(counts_text(self.result), id="import-counts")
+                yield Static(summary_text(self.result), id="import-counts")
+                changes: dict[str, list[FieldChange]] = {}
+                for change in self.result.changes:
+                    changes.setdefault(change.ref, []).append(change)
+                added = set(self.result.added)
+                rows: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="import-rows")
+                rows.add_column(Text("Import"), key="tick")
+                rows.add_column(Text("Action and what the import changes"), key="action")
+                for ref in self.refs:
+                    listed = changes.get(ref, [])
+                    prompt = row_prompt(ref, self.titles.get(ref, ""), listed, ref in added)
+                    rows.add_row(TICKED, prompt, key=ref, height=1 + len(listed))
+                yield rows
             with Horizontal(classes="buttons"):
-                if self.result is not None and (
-                    self.result.added or self.result.updated or self.result.themes_created
-                ):
-                    yield Button("Import", id="confirm", variant="primary")
+                if self.result is not None and self.refs:
+                    yield Button(self._import_label(), id="confirm", variant="primary")
                 yield Button("Close" if self.result is None else "Cancel", id="close")
+
+    def on_mount(self) -> None:
+        for selector in ("#import-rows", "#import-problems"):
+            if self.query(selector):
+                self.query_one(selector).focus()
+
+    def _import_label(self) -> str:
+        total = len(self.refs)
+        return f"Import {len(self.ticked)} of {total} action{'s' if total != 1 else ''}"
+
+    def action_toggle_row(self) -> None:
+        """Leave the highlighted action out of the import, or put it back."""
+        if not self.query("#import-rows"):
+            return
+        table = self.query_one("#import-rows", DataTable)
+        if not table.row_count:
+            return
+        ref = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.ticked.symmetric_difference_update({ref})
+        table.update_cell(ref, "tick", TICKED if ref in self.ticked else LEFT_OUT)
+        button = self.query_one("#confirm", Button)
+        button.label = self._import_label()
+        button.disabled = not self.ticked
+
+    @on(DataTable.RowSelected, "#import-rows")
+    def _selected(self) -> None:
+        self.action_toggle_row()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm")
+        self.dismiss(set(self.ticked) or None if event.button.id == "confirm" else None)
 
-    def action_close(self, answer: bool) -> None:
-        self.dismiss(answer)
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 def dry_run(repo: Repository, plan_id: str, choice: ImportChoice, by: str, on_day: date) -> DryRun:
@@ -196,7 +279,13 @@ def dry_run(repo: Repository, plan_id: str, choice: ImportChoice, by: str, on_da
     result = import_tracker(
         repo, plan_id, rows, by=by, create_missing=choice.create_missing, dry_run=True, today=on_day
     )
-    return DryRun(rows, result)
+    stored = {action.ref: action.title for action in repo.plan(plan_id).actions}
+    titles: dict[str, str] = {}
+    for row in rows.rows:
+        ref = row.values.get("ref")
+        if isinstance(ref, str):
+            titles[ref] = str(row.values.get("title") or stored.get(ref, ""))
+    return DryRun(rows, result, titles)
 
 
 def import_flow(app: IptApp) -> None:
@@ -235,22 +324,25 @@ def import_flow(app: IptApp) -> None:
             return
         found: DryRun = outcome.value
 
-        def confirmed(go: bool | None) -> None:
-            if go:
+        def confirmed(ticked: set[str] | None) -> None:
+            if not ticked:
+                return
 
-                def job() -> ImportResult:
-                    return import_tracker(
-                        repo,
-                        plan_id,
-                        found.rows,
-                        by=by,
-                        create_missing=choice.create_missing,
-                        today=on_day,
-                    )
+            def job() -> ImportResult:
+                # Prepared again under the store's lock: a change saved meanwhile is merged.
+                return import_tracker(
+                    repo,
+                    plan_id,
+                    found.rows,
+                    by=by,
+                    create_missing=choice.create_missing,
+                    today=on_day,
+                    only=ticked,
+                )
 
-                app.push_screen(WorkingScreen("Importing the tracker …", job), imported)
+            app.push_screen(WorkingScreen("Importing the tracker …", job), imported)
 
-        app.push_screen(ImportReportScreen(choice.path, result=found.result), confirmed)
+        app.push_screen(ImportReportScreen(choice.path, result=found.result, titles=found.titles), confirmed)
 
     def chosen(choice: ImportChoice | None) -> None:
         if choice is None:
