@@ -234,6 +234,10 @@ class Action(Model):
     """The key of the theme the action belongs to."""
     title: Name
     description: Text = ""
+    outcome: Text = ""
+    """What will be different when the action is done."""
+    success_measure: Text = ""
+    """How success is measured: the evidence that the outcome has been reached."""
     owner: str = ""
     start_on: date | None = None
     due_on: date | None = None

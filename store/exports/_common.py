@@ -65,6 +65,17 @@ class PackContext:
             names.setdefault(theme.key, theme.name)
         return names
 
+    @cached_property
+    def outcomes(self) -> bool:
+        """Whether any action has an outcome or a success measure: the action list then has
+        columns for them (a plan without any keeps the list it always had)."""
+        return any(action.outcome or action.success_measure for action in self.plan.actions)
+
+    @property
+    def action_columns(self) -> tuple[str, ...]:
+        """The action list's headings: :data:`ACTION_COLUMNS`, and :data:`OUTCOME_COLUMNS` if used."""
+        return ACTION_COLUMNS + OUTCOME_COLUMNS if self.outcomes else ACTION_COLUMNS
+
     @property
     def title(self) -> str:
         return f"{self.plan.name} — board pack, {self.as_of:%d %B %Y}"
@@ -90,6 +101,8 @@ ACTION_COLUMNS = (
     "Recommendations",
     "Latest update",
 )
+OUTCOME_COLUMNS = ("Outcome", "Success measure")
+"""Added after :data:`ACTION_COLUMNS` when an action of the plan has an outcome or success measure."""
 
 ActionCell = str | int | date | None
 
@@ -110,9 +123,10 @@ def latest_update(action: Action) -> str:
 
 
 def action_row(
-    plan: Plan, action: Action, theme_names: Mapping[str, str] | None = None
+    plan: Plan, action: Action, theme_names: Mapping[str, str] | None = None, *, outcomes: bool = False
 ) -> tuple[ActionCell, ...]:
-    """One action as typed cells in :data:`ACTION_COLUMNS` order (dates stay dates).
+    """One action as typed cells in :data:`ACTION_COLUMNS` order (dates stay dates), then its
+    outcome and success measure if ``outcomes`` (:attr:`PackContext.outcomes`).
 
     ``theme_names`` (:attr:`PackContext.theme_names`) saves looking each theme up in the plan.
     """
@@ -123,7 +137,7 @@ def action_row(
             theme = plan.theme(action.theme).name
         except KeyError:
             theme = action.theme
-    return (
+    row: tuple[ActionCell, ...] = (
         action.ref,
         theme,
         action.title,
@@ -137,6 +151,7 @@ def action_row(
         "; ".join(str(number) for number in action.recommendations),
         latest_update(action),
     )
+    return (*row, action.outcome, action.success_measure) if outcomes else row
 
 
 def theme_name(plan: Plan, key: str) -> str:

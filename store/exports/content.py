@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from store.compare import Comparison
 from store.exports._common import (
-    ACTION_COLUMNS,
     PackContext,
     action_row,
     measure_text,
@@ -248,11 +247,13 @@ def changes_tables(comparison: Comparison) -> list[Table]:
 def actions_table(ctx: PackContext) -> Table:
     rows = []
     for action in ctx.plan.actions:
-        cells = [_cell(value) for value in action_row(ctx.plan, action, ctx.theme_names)]
+        cells = [
+            _cell(value) for value in action_row(ctx.plan, action, ctx.theme_names, outcomes=ctx.outcomes)
+        ]
         cells[8] = rag_label(action.rag)
         cells[9] = f"{action.progress}%"
         rows.append(tuple(cells))
-    return Table("Full action list", ACTION_COLUMNS, rows, frozenset({9}))
+    return Table("Full action list", ctx.action_columns, rows, frozenset({9}))
 
 
 def recommendations_table(ctx: PackContext) -> Table:

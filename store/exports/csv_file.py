@@ -9,16 +9,16 @@ from __future__ import annotations
 import csv
 import io
 
-from store.exports._common import ACTION_COLUMNS, PackContext, action_row, neutralise
+from store.exports._common import PackContext, action_row, neutralise
 
 
 def render_csv(ctx: PackContext) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(ACTION_COLUMNS)
+    writer.writerow(ctx.action_columns)
     for action in ctx.plan.actions:
         cells = []
-        for value in action_row(ctx.plan, action, ctx.theme_names):
+        for value in action_row(ctx.plan, action, ctx.theme_names, outcomes=ctx.outcomes):
             safe = neutralise(value)
             if safe is None:
                 cells.append("")

@@ -51,6 +51,20 @@ def _decimal_text(value: object) -> str:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
+OPTIONAL_ACTION_TEXT = ("outcome", "success_measure")
+"""Action fields left out of the pack when empty, so a pack of a plan without them reads as it
+always did; loading puts them back empty."""
+
+
+def _plan_dump(ctx: PackContext) -> dict[str, Any]:
+    plan = ctx.plan.model_dump()
+    for action in plan["actions"]:
+        for name in OPTIONAL_ACTION_TEXT:
+            if action.get(name) == "":
+                del action[name]
+    return plan
+
+
 def render_json(ctx: PackContext) -> bytes:
     # The plan is dumped as Python objects and orjson writes the dates, enums and (through
     # _decimal_text) decimals: the same bytes as pydantic's JSON mode, in half the time at
@@ -60,7 +74,7 @@ def render_json(ctx: PackContext) -> bytes:
         "schema_version": PACK_SCHEMA_VERSION,
         "as_of": ctx.as_of.isoformat(),
         "snapshot_label": ctx.snapshot_label,
-        "plan": ctx.plan.model_dump(),
+        "plan": _plan_dump(ctx),
         "summary": summary_to_json(ctx.summary),
         "changes": None if ctx.comparison is None else comparison_to_json(ctx.comparison),
     }

@@ -36,7 +36,7 @@ from datetime import date
 from decimal import Decimal
 
 from store.compare import Comparison
-from store.exports._common import ACTION_COLUMNS, PackContext, action_row, neutralise, theme_name
+from store.exports._common import PackContext, action_row, neutralise, theme_name
 from store.exports.content import changes_tables
 
 MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
@@ -360,7 +360,11 @@ def render_xlsx(ctx: PackContext) -> bytes:
     plan, summary = ctx.plan, ctx.summary
     tables = [
         _Table("Summary", ("Item", "Value"), _summary_rows(ctx)),
-        _Table("Actions", ACTION_COLUMNS, [action_row(plan, a, ctx.theme_names) for a in plan.actions]),
+        _Table(
+            "Actions",
+            ctx.action_columns,
+            [action_row(plan, a, ctx.theme_names, outcomes=ctx.outcomes) for a in plan.actions],
+        ),
         _Table(
             "Recommendations",
             ("No.", "Recommendation", "Actions", "Coverage", "Impact evidenced on", "Evidenced by"),

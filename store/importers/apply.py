@@ -5,7 +5,8 @@ known one updates it. For an update, each cell that gives a value sets its field
 cell (or TBC, n/a, Ongoing … where a date, RAG, progress or recommendations belong) never
 erases: the action keeps what it has. Only a cell saying ``-`` or ``clear`` clears a date,
 RAG, progress or recommendations (no date, RAG not assessed, no recommendations; progress,
-which has no "none", becomes 0%); the owner and description are kept unless given.
+which has no "none", becomes 0%); the owner, description, outcome and success measure are
+kept unless given.
 Fields the tracker has no column for (funding, measures, the history) are kept. A blank
 Status with a Completed date means complete; a Status other than complete with a blank
 Completed cell drops the stored completed date, as the action is no longer complete.
@@ -46,6 +47,8 @@ COMPARED = (
     "title",
     "theme",
     "description",
+    "outcome",
+    "success_measure",
     "owner",
     "start_on",
     "due_on",
@@ -370,7 +373,18 @@ def _action(
 ) -> Action | None:
     fields: dict[str, Any] = old.model_dump() if old is not None else {}
     given = row.values
-    for name in ("ref", "title", "description", "owner", "start_on", "due_on", "completed_on", "rag"):
+    for name in (
+        "ref",
+        "title",
+        "description",
+        "outcome",
+        "success_measure",
+        "owner",
+        "start_on",
+        "due_on",
+        "completed_on",
+        "rag",
+    ):
         if name in given:
             fields[name] = given[name]
     fields["theme"] = theme_key

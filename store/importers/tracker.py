@@ -54,6 +54,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "theme": ("Theme", "Workstream", "Work stream", "Strand", "Theme name", "Priority area"),
     "title": ("Action", "Title", "Task", "Action title", "Action required", "Actions required", "Actions"),
     "description": ("Description", "Action description"),
+    "outcome": (
+        "Desired outcome",
+        "Outcome",
+        "Outcomes",
+        "Intended outcome",
+        "Expected outcome",
+        "Desired outcomes",
+    ),
+    "success_measure": (
+        "How success is measured",
+        "How success will be measured",
+        "Success measure",
+        "Success measures",
+        "Success measure(s)",
+        "Measure of success",
+        "Measures of success",
+        "Success criteria",
+        "Evidence of impact",
+    ),
     "owner": (
         "Lead",
         "Owner",
@@ -106,16 +125,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "completed_on": ("Completed", "Completed date", "Date completed", "Completed on"),
 }
 NO_FIELD: dict[str, str] = {
-    "Desired outcome": "an outcome",
-    "Outcome": "an outcome",
-    "Outcomes": "an outcome",
-    "Expected outcome": "an outcome",
-    "How success is measured": "a success measure",
-    "Success measure": "a success measure",
-    "Success measures": "a success measure",
-    "Measure of success": "a success measure",
-    "Measures of success": "a success measure",
-    "Success criteria": "a success measure",
     "Evidence": "evidence",
     "Impact": "an impact",
     "Ofsted para no": "an Ofsted report paragraph",
@@ -207,6 +216,8 @@ class TrackerRows:
     """Hidden rows not imported."""
     share_columns: list[str] = field(default_factory=list)
     """Progress columns read as shares (1 is 100%)."""
+    update_columns: list[str] = field(default_factory=list)
+    """Progress columns of narrative text, read as the update rather than a percentage."""
     dated_on: date | None = None
     """The day the file says its updates were written, if it says."""
     dated_why: str = ""
@@ -230,6 +241,11 @@ class TrackerRows:
         return self.columns.get(name, COLUMNS[name][0] if name in COLUMNS else name)
 
     @property
+    def remarks(self) -> list[str]:
+        """How columns were read that a reader would not expect: "column 'Progress' read as update text"."""
+        return [f"column {heading!r} read as update text" for heading in self.update_columns]
+
+    @property
     def where(self) -> str:
         """``"sheet 'Action Plan', header row 4"`` (a CSV file has no sheet)."""
         where = f"header row {self.header_row}"
@@ -250,6 +266,7 @@ def read_tracker(path: Path, *, include_hidden: bool = False, sheet_name: str | 
     hidden = set() if include_hidden else sheet.hidden_columns
     columns, positions, ignored, problems, dated = _map_columns(header_row, header, hidden)
     data = [(number, cells) for number, cells in sheet.rows if number > header_row]
+    as_update, not_read = _narrative_progress(data, columns, positions, dated)
     sections = _section_rows(sheet, data, positions, header)
     for name in REQUIRED:
         if name not in columns and not (name == "theme" and sections):
@@ -260,6 +277,11 @@ def read_tracker(path: Path, *, include_hidden: bool = False, sheet_name: str | 
     if problems:
         raise TrackerError(path, problems, where)
     rows = TrackerRows(path, sheet.source, header_row, columns, [], rag_key=bool(sheet.key), sheet=sheet.name)
+    if as_update is not None:
+        rows.update_columns.append(as_update)
+    if not_read is not None:
+        update = columns["update"]
+        rows.ignored.append(f"{not_read} (text, not percentages; the update is read from {update!r})")
     for name in ignored:
         reason = NO_FIELD_BY_KEY.get(header_key(name))
         if reason is None:
@@ -481,6 +503,43 @@ def _date_the_file(
             return
 
 
+def _narrative_progress(
+    data: list[tuple[int, list[Cell]]],
+    columns: dict[str, str],
+    positions: dict[str, int],
+    dated: dict[str, date],
+) -> tuple[str | None, str | None]:
+    """A progress column of narrative text read as the update: (its heading if so, its heading
+    if it is not read because the update has a column of its own).
+
+    It is narrative when most of its cells that give a value ("On track; two posts filled") are
+    words that are not a percentage; a column of numbers stays progress (a stray word in it is
+    then a problem, as before)."""
+    if not _is_narrative(data, positions):
+        return None, None
+    heading, position = columns.pop("progress"), positions.pop("progress")
+    when = dated.pop("progress", None)
+    if "update" in positions:
+        return None, heading
+    columns["update"], positions["update"] = heading, position
+    if when is not None:
+        dated["update"] = when
+    return heading, None
+
+
+def _is_narrative(data: list[tuple[int, list[Cell]]], positions: dict[str, int]) -> bool:
+    if "progress" not in positions:
+        return False
+    position = positions["progress"]
+    given = [
+        cells[position]
+        for _, cells in data
+        if position < len(cells) and values.intent("progress", cells[position]) == "value"
+    ]
+    words = sum(1 for cell in given if isinstance(cell, str) and not values.looks_numeric(cell))
+    return words * 2 > len(given)
+
+
 def _progress_shares(
     rows: TrackerRows, data: list[tuple[int, list[Cell]]], positions: dict[str, int]
 ) -> bool:
@@ -632,6 +691,8 @@ PARSERS: dict[str, Callable[[Cell, datetime], Any]] = {
     "theme": lambda cell, _: values.text(cell),
     "title": lambda cell, _: values.text(cell),
     "description": lambda cell, _: values.text(cell),
+    "outcome": lambda cell, _: values.text(cell),
+    "success_measure": lambda cell, _: values.text(cell),
     "owner": lambda cell, _: values.text(cell),
     "update": lambda cell, _: values.text(cell),
     "start_on": values.parse_date,

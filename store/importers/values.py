@@ -46,7 +46,7 @@ CLEAR_WORDS = frozenset({"-", "–", "—", "clear"})
 """What a person types in a cell to clear the stored value (a blank cell keeps it)."""
 NO_VALUE_WORDS = frozenset({"", "n/a", "na", "tbc", "tbd", "tba", "ongoing", "none", "unknown", "?"})
 """Cells that give no value for a date, RAG, progress or recommendations: the stored one is kept."""
-TEXT_FIELDS = frozenset({"owner", "description", "title", "theme", "ref"})
+TEXT_FIELDS = frozenset({"owner", "description", "outcome", "success_measure", "title", "theme", "ref"})
 KEEP_ONLY_FIELDS = frozenset({"status", "update"})
 """Fields that cannot be cleared: a clear marker there is as a blank cell."""
 NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}
@@ -341,6 +341,14 @@ def progress_shares(cells: list[tuple[int, Cell]]) -> tuple[bool, tuple[int, int
     if above_row is not None:
         return False, (fraction_row, above_row)
     return True, None
+
+
+def looks_numeric(text: str) -> bool:
+    """Whether text is a number, with or without a percent sign ("50%", "0.5", "150"), right or wrong."""
+    try:
+        return Decimal(text.strip().removesuffix("%").strip()).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def parse_progress(cell: Cell, shares: bool | None = None) -> int:

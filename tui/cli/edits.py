@@ -52,6 +52,8 @@ def add_action_fields(parser: argparse.ArgumentParser, parse_date: Callable[[str
     parser.add_argument("--title", default=None)
     parser.add_argument("--theme", default=None, help="the theme's key, e.g. WF")
     parser.add_argument("--description", default=None)
+    parser.add_argument("--outcome", default=None, help="what will be different when the action is done")
+    parser.add_argument("--success-measure", default=None, help="how success is measured")
     parser.add_argument("--start", type=parse_date, default=None, help="start date")
     parser.add_argument(
         "--recs",
@@ -65,6 +67,8 @@ ACTION_FIELDS = {
     "title": "title",
     "theme": "theme",
     "description": "description",
+    "outcome": "outcome",
+    "success_measure": "success_measure",
     "start": "start_on",
     "recs": "recommendations",
 }

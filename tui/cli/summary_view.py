@@ -250,8 +250,16 @@ def render_action(console: Console, plan: Plan, action: Action, history: list[Au
         ("Funding", literal(", ".join(action.funding) or "–")),
         ("Measures", literal(", ".join(action.measures) or "–")),
     ]
-    if action.description:
-        rows.insert(1, ("Description", literal(action.description)))
+    described = [
+        (label, literal(text))
+        for label, text in (
+            ("Description", action.description),
+            ("Outcome", action.outcome),
+            ("Success measure", action.success_measure),
+        )
+        if text
+    ]
+    rows[1:1] = described
     for label, value in rows:
         details.add_row(label, value)
     console.print(Panel(details, title=Text(action.ref), title_align="left", expand=False))

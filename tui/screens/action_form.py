@@ -35,6 +35,8 @@ TEXT_FIELDS = (
     "title",
     "owner",
     "description",
+    "outcome",
+    "success_measure",
     "start_on",
     "due_on",
     "completed_on",
@@ -49,6 +51,8 @@ LABELS = {
     "title": "Title",
     "owner": "Owner",
     "description": "Description",
+    "outcome": "Outcome",
+    "success_measure": "Success measure",
     "start_on": "Start",
     "due_on": "Due",
     "completed_on": "Completed",
@@ -65,6 +69,8 @@ ORDER = (
     "title",
     "owner",
     "description",
+    "outcome",
+    "success_measure",
     "status",
     "rag",
     "progress",
@@ -106,6 +112,8 @@ def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
         "title": action.title,
         "owner": action.owner,
         "description": action.description,
+        "outcome": action.outcome,
+        "success_measure": action.success_measure,
         "start_on": day_text(action.start_on),
         "due_on": day_text(action.due_on),
         "completed_on": day_text(action.completed_on),
@@ -122,7 +130,8 @@ def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
 def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed action fields from the widgets' values, and the problems found on the way."""
     values: dict[str, Any] = {
-        name: raw[name] for name in ("ref", "title", "owner", "description", "theme", "status")
+        name: raw[name]
+        for name in ("ref", "title", "owner", "description", "outcome", "success_measure", "theme", "status")
     }
     problems: dict[str, str] = {}
     for name in ("start_on", "due_on", "completed_on"):
@@ -215,6 +224,8 @@ class ActionFormScreen(ModalScreen[str | None]):
                 "completed_on": "dd/mm/yyyy",
                 "due_reason": "needed when the due date moves",
                 "note": "a dated progress note",
+                "outcome": "what will be different when it is done",
+                "success_measure": "how success is measured",
             }
             yield Input(id=f"field-{name}", placeholder=hint.get(name, ""), compact=True)
 
