@@ -267,3 +267,16 @@ def test_json_pack_round_trips_them_and_leaves_empty_ones_out(tmp_path: Path) ->
 def test_md_and_html_packs_list_them(fmt: str) -> None:
     text = render_pack(outcome_plan(), as_of=AS_OF, fmt=fmt).decode()
     assert OUTCOME in text and "Success measure" in text and MEASURE in text
+
+
+def test_ipt_import_says_a_progress_column_was_read_as_update_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "plans.json"
+    Repository(store).add_plan(make_plan(), by="setup")
+    path = write_csv(
+        tmp_path / "t.csv",
+        [("Ref", "Theme", "Action", "Progress"), ("WF-01", "WF", "Action 1", "Two posts filled")],
+    )
+    assert main(["--db", str(store), "import", str(path), "--dry-run"]) == 0
+    assert "column 'Progress' read as update text" in capsys.readouterr().out

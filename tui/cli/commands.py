@@ -268,6 +268,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             lines.append(f"updates dated {result.dated_on:%d %b %Y}, {result.dated_why}")
         if rows.share_columns:
             lines.append(f"read as shares (1 is 100%): {', '.join(rows.share_columns)}")
+        lines.extend(rows.remarks)
         if rows.rag_key:
             lines.append("RAG fill colours read against the workbook's key")
         if rows.hidden_columns:
@@ -426,7 +427,7 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
     if not changes and not args.note:
         raise CommandFailed(
             "nothing to change: give --status, --rag, --progress, --due, --owner, --title, --theme, "
-            "--description, --start, --recs or --note"
+            "--description, --outcome, --success-measure, --start, --recs or --note"
         )
     if args.due is not None and not args.due_reason:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
