@@ -86,7 +86,7 @@ def _with_huge_numbers_as_text(raw: bytes, error: orjson.JSONDecodeError) -> obj
         return None
 
     def number(text: str) -> float | str:
-        value = float(text)
+        value = float(text)  # ok: as orjson reads a JSON number; the model refuses a float as money
         return value if math.isfinite(value) else text
 
     def constant(text: str) -> NoReturn:

@@ -123,7 +123,7 @@ def fill_colour(cell: Any, palette: list[RGB]) -> RGB | None:
     if kind == "theme":
         index = colour.theme
         if isinstance(index, int) and 0 <= index < len(palette):
-            return _tinted(palette[index], float(colour.tint or 0.0))
+            return _tinted(palette[index], float(colour.tint or 0.0))  # ok: a colour tint, not money
     return None
 
 
