@@ -474,14 +474,14 @@ def test_create_missing_adds_themes_and_recommendations_with_audit(tmp_path: Pat
             HEADER,
             ["PA-01", "Partnerships and Assurance", "New theme", "", "", "", "", "", "", "3-5"],
             ["PA-02", "partnerships and  assurance", "Same theme", "", "", "", "", "", "", "4"],
-            ["QU-01", "Quality Unit", "Clashes with QP? no", "", "", "", "", "", "", ""],
+            ["FAM-01", "Wider Family", "Initials clash with WF", "", "", "", "", "", "", ""],
         ],
     )
     assert problems_of(path, disk)[0].startswith(
         "row 2, column Theme: 'Partnerships and Assurance' is not a theme"
     )
     result = import_tracker(disk, "test-plan", read_tracker(path), by="tester", create_missing=True)
-    assert result.themes_created == ["PA", "QU"]
+    assert result.themes_created == ["PA", "WF2"]
     assert result.recommendations_created == [4, 5]
     assert disk.path is not None
     fresh = Repository(disk.path).plan("test-plan")
@@ -493,12 +493,12 @@ def test_create_missing_adds_themes_and_recommendations_with_audit(tmp_path: Pat
     ]
     assert created == [
         ("theme", "PA"),
-        ("theme", "QU"),
+        ("theme", "WF2"),
         ("recommendation", "4"),
         ("recommendation", "5"),
         ("action", "PA-01"),
         ("action", "PA-02"),
-        ("action", "QU-01"),
+        ("action", "FAM-01"),
     ]
 
 

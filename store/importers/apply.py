@@ -22,12 +22,16 @@ gives; else the day the file says it was updated (:attr:`TrackerRows.dated_on`);
 ``today`` (the import day).
 
 Themes are found by key (first) or by name, recommendations by number, both against the target
-plan; ones the plan lacks are errors unless ``create_missing``, when they are added (a
+plan. A theme name is compared ignoring case, spacing, punctuation and a leading "Theme 1:";
+one close to a theme's name without being it ("Quality of practise", "Workforce development")
+is an error naming the theme(s) meant, with or without ``create_missing``. Other themes and
+recommendations the plan lacks are errors unless ``create_missing``, when they are added (a
 theme's key is made from its name's initials, e.g. "Quality of Practice" -> "QP").
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -228,12 +232,14 @@ def _write(txn: Transaction, plan: Plan, prepared: _Prepared) -> None:
 
 
 def theme_key_for(name: str, taken: set[str]) -> str:
-    """A short unique key from a theme's name: initials of its words, or a single word's start."""
+    """A short unique key from a theme's name: the initials of its first (at most four)
+    significant words, or a single word's first three letters; a number is added on a clash
+    ("QP2"). Never more than four letters, however long the name."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    all_words = re.findall(r"[A-Za-z0-9]+", ascii_name)
+    all_words = re.findall(r"[A-Za-z0-9]+", ascii_name.replace("'", ""))  # "Children's": one word
     significant = [word for word in all_words if word.lower() not in STOP_WORDS] or all_words
     if len(significant) >= 2:
-        base = "".join(word[0] for word in significant)[:6].upper()
+        base = "".join(word[0] for word in significant[:4]).upper()
     elif significant:
         base = significant[0][:3].upper()
     else:
@@ -241,7 +247,7 @@ def theme_key_for(name: str, taken: set[str]) -> str:
     key, number = base, 1
     while key.lower() in taken:
         number += 1
-        key = f"{base[:12]}{number}"
+        key = f"{base}{number}"
     taken.add(key.lower())
     return key
 
@@ -327,11 +333,17 @@ class _ThemeFinder:
         for key in (written.strip().lower(), bare.lower()):
             if key in self.by_key:
                 return self.by_key[key]
-        keys = self.by_name.get(_fold(written), [])
+        folded = _fold(written)
+        keys = self.by_name.get(folded, [])
         if len(keys) == 1:
             return keys[0]
         if len(keys) > 1:
             self.why = f"is the name of more than one theme ({', '.join(keys)}); use the theme's key"
+            return None
+        close = [theme for theme in (*self.plan.themes, *self.created) if _near(folded, _fold(theme.name))]
+        if close:
+            named = " or ".join(f"{theme.key} {theme.name}" for theme in close)
+            self.why = f"is not a theme of this plan; did you mean {named}?"
             return None
         if not self.create_missing:
             known = "; ".join(f"{theme.key} {theme.name}" for theme in self.plan.themes) or "none"
@@ -343,13 +355,13 @@ class _ThemeFinder:
             self.why = "cannot be made a theme (a theme's name is at most 500 characters)"
             return None
         self.created.append(theme)
-        self.by_name[_fold(written)] = [theme.key]
+        self.by_name[folded] = [theme.key]
         return theme.key
 
 
 _THEME_NUMBER = re.compile(
     r"^(?:(?:theme|priority|priority area|workstream|work stream|strand|section|area)\s*"
-    r"(?:\d+[a-z]?|[ivx]+)\b|\d+[a-z]?)\s*[:.)\-–—]?\s+",
+    r"(?:\d+(?:\.\d+)*[a-z]?|[ivx]+)\b|\d+(?:\.\d+)*[a-z]?)(?:\s*[:.)\-–—]\s*|\s+)",
     re.I,
 )
 """A leading "Theme 1:", "Theme 1 –", "Priority 2." or "1." before a theme's name."""
@@ -359,6 +371,23 @@ def _fold(name: str) -> str:
     """A theme name compared ignoring case, spacing, punctuation and a leading "Theme 1:"."""
     bare = _THEME_NUMBER.sub("", name.strip(), count=1)
     return " ".join(re.sub(r"[^\w\s]|_", " ", bare).split()).casefold()
+
+
+NEAR_RATIO = 0.8
+"""How alike (difflib's ratio) two folded theme names must be to count as one misspelt."""
+
+
+def _near(written: str, name: str) -> bool:
+    """Whether a folded theme name is close to another without being it: alike by difflib's
+    ratio ("quality of practise", "quality of practice"; "partnership", "partnerships"), or
+    one's significant words all among the other's ("workforce development", "workforce")."""
+    if written == name:
+        return False
+    if difflib.SequenceMatcher(None, written, name).ratio() >= NEAR_RATIO:
+        return True
+    words = {word for word in written.split() if word not in STOP_WORDS}
+    others = {word for word in name.split() if word not in STOP_WORDS}
+    return bool(words and others) and (words <= others or others <= words)
 
 
 def _action(
