@@ -180,17 +180,16 @@ class _FolderShelf(_MemoryShelf):
     the folder's own lock; never written through a link."""
 
     def __init__(self, folder: Path, lock_timeout: float) -> None:
-        self.folder = folder
+        self.folder = self.path = folder
         self.lock_timeout = lock_timeout
         self._lock = filelock.FileLock(str(folder / LOCK_NAME), timeout=lock_timeout, mode=0o600)
 
     def where(self, name: str) -> Path:
-        return self.folder / name  # type: ignore[operator]
+        return self.path / name
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        folder = self.folder
-        assert folder is not None
+        folder = self.path
         try:
             make_private_folder(folder, what="snapshots folder")
             refuse_symlink(folder / LOCK_NAME, "snapshots lock file")
@@ -210,23 +209,22 @@ class _FolderShelf(_MemoryShelf):
 
     def _remove_stray_temp_files(self) -> None:
         """Delete what a take killed mid-write left; call with the lock held."""
-        assert self.folder is not None
         with contextlib.suppress(OSError):
-            for candidate in self.folder.iterdir():
+            for candidate in self.path.iterdir():
                 if candidate.name.startswith(".") and TEMP_MARKER in candidate.name:
                     with contextlib.suppress(OSError):
                         candidate.unlink()
 
     def names(self) -> list[str]:
         try:
-            return os.listdir(self.folder)  # type: ignore[arg-type]
+            return os.listdir(self.path)
         except FileNotFoundError:
             return []
         except OSError as error:
             raise StoreError(f"{self.folder}: cannot list the snapshots: {error.strerror}") from None
 
     def exists(self) -> bool:
-        return self.folder is not None and self.folder.exists()
+        return self.path.exists()
 
     def read(self, name: str, what: str) -> bytes:
         return read_regular_file(self.where(name), limit=MAX_STORE_BYTES, what=what, follow_links=False)

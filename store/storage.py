@@ -375,9 +375,8 @@ class TinyDocuments:
         left = dict(new)
         for key in new:
             doc_id = self._found.get((table, plan_id, key_field, key))
-            document = documents.get(doc_id) if doc_id is not None else None
-            if document is not None and document.get(key_field) == key:
-                documents[doc_id] = dict(left.pop(key))  # type: ignore[index]
+            if doc_id is not None and documents.get(doc_id, {}).get(key_field) == key:
+                documents[doc_id] = dict(left.pop(key))
         if left:
             for doc_id, document in list(select_documents(data, table, plan_id)):
                 key = document.get(key_field)
