@@ -704,7 +704,7 @@ def test_cli_imports_a_tracker_and_prints_every_error_on_its_own_line(
     code, _, err = run(capsys, "--db", db, "import", str(new_theme))
     assert code == 1 and "is not a theme" in err
     code, out, _ = run(capsys, "--db", db, "import", str(new_theme), "--create-missing")
-    assert code == 0 and "themes created: SF" in out
+    assert code == 0 and "themes created: SF Strong Families" in out
 
     code, _, err = run(capsys, "--db", db, "import", str(good), "--plan", "no-such-plan")
     assert code == 1 and "no plan 'no-such-plan'" in err

@@ -109,6 +109,8 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     themes_created: list[str] = field(default_factory=list)
+    theme_names: dict[str, str] = field(default_factory=dict)
+    """The name of each theme created, by key, so a preview can say what each key stands for."""
     recommendations_created: list[int] = field(default_factory=list)
     dry_run: bool = False
     revision: int | None = None
@@ -309,6 +311,7 @@ def _prepare(plan: Plan, rows: TrackerRows, *, create_missing: bool, by: str, on
         problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
         raise TrackerError(rows.path, problems, rows.where)
     result.themes_created = [theme.key for theme in themes.created]
+    result.theme_names = {theme.key: theme.name for theme in themes.created}
     result.recommendations_created = sorted(new_recommendations)
     recs = [new_recommendations[n] for n in sorted(new_recommendations)]
     return _Prepared(result, themes.created, recs, prepared)

@@ -250,7 +250,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         if args.only is not None:
             parts.append(f"only {', '.join(sorted(args.only))}; the other rows skipped")
         if result.themes_created:
-            parts.append(f"themes created: {', '.join(result.themes_created)}")
+            named = (f"{key} {result.theme_names.get(key, '')}".strip() for key in result.themes_created)
+            parts.append(f"themes created: {', '.join(named)}")
         if result.recommendations_created:
             parts.append(f"recommendations created: {', '.join(map(str, result.recommendations_created))}")
         if args.dry_run:

@@ -114,7 +114,11 @@ def summary_text(result: ImportResult) -> Text:
     text.append("  " + ", ".join(parts) + "\n")
     if result.themes_created:
         text.append("  Themes created: ", style="dim")
-        text.append_text(literal(", ".join(result.themes_created)))
+        text.append_text(
+            literal(
+                ", ".join(f"{key} {result.theme_names.get(key, '')}".strip() for key in result.themes_created)
+            )
+        )
         text.append("\n")
     if result.recommendations_created:
         text.append("  Recommendations created: ", style="dim")
