@@ -133,6 +133,16 @@ NOT_MONEY = {
 }
 
 
+async def refuse_every_non_amount(app: IptApp, pilot: Pilot[None], form: RecordFormScreen) -> None:
+    """Type each of :data:`NOT_MONEY` as the amount and save: refused beside the field, the app running."""
+    for typed, reason in NOT_MONEY.items():
+        form.query_one("#field-amount", Input).value = typed
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.is_running and app.screen is form, typed
+        assert reason in problem(form, "amount"), (typed, problem(form, "amount"))
+
+
 async def test_spend_amount_that_is_no_amount_is_refused_beside_the_field(store: Path) -> None:
     before = Repository(store).plan("test-plan").spend
     app = app_on(store)
@@ -141,12 +151,7 @@ async def test_spend_amount_that_is_no_amount_is_refused_beside_the_field(store:
         await pilot.press("4", "s")
         await pilot.pause()
         form = form_of(app)
-        for typed, reason in NOT_MONEY.items():
-            form.query_one("#field-amount", Input).value = typed
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert app.is_running and app.screen is form, typed
-            assert reason in problem(form, "amount"), (typed, problem(form, "amount"))
+        await refuse_every_non_amount(app, pilot, form)
         assert Repository(store).plan("test-plan").spend == before, "nothing saved"
         form.query_one("#field-amount", Input).value = "1,200.50"
         await pilot.press("ctrl+s")
@@ -163,12 +168,7 @@ async def test_allocation_amount_that_is_no_amount_is_refused_beside_the_field(s
         await pilot.press("4", "a")
         await pilot.pause()
         form = form_of(app)
-        for typed, reason in NOT_MONEY.items():
-            form.query_one("#field-amount", Input).value = typed
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert app.is_running and app.screen is form, typed
-            assert reason in problem(form, "amount"), (typed, problem(form, "amount"))
+        await refuse_every_non_amount(app, pilot, form)
         await pilot.press("escape")
         await pilot.pause()
     assert Repository(store).plan("test-plan").allocations == before
