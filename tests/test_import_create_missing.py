@@ -117,3 +117,16 @@ def test_a_near_duplicate_of_a_theme_created_earlier_in_the_file_is_refused(tmp_
     assert problems(store, path, create_missing=True) == [
         "row 3, column Theme: 'Signs of Saftey' is not a theme of this plan; did you mean SS Signs of Safety?"
     ]
+
+
+def test_names_of_symbols_alone_are_matched_exactly_not_folded_together(tmp_path: Path) -> None:
+    """Folding drops punctuation, so "'" and "\ud7fc" both fold to nothing: they are matched as
+    written (found by the XLSX round-trip property), never reported as one ambiguous name."""
+    store = Repository(None)
+    themes = [Theme(key="WF", name="\ud7fc"), Theme(key="QP", name="'")]
+    store.add_plan(make_plan().model_copy(update={"themes": themes}), by="setup")
+    imported(store, tracker(tmp_path, "\ud7fc", "'"))
+    assert {a.ref: a.theme for a in store.plan("test-plan").actions if a.ref.startswith("NEW")} == {
+        "NEW-01": "WF",
+        "NEW-02": "QP",
+    }

@@ -324,9 +324,12 @@ class _ThemeFinder:
         self.plan = plan
         self.create_missing = create_missing
         self.by_key = {theme.key.lower(): theme.key for theme in plan.themes}
+        self.by_exact_name: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
         for theme in plan.themes:
-            self.by_name.setdefault(_fold(theme.name), []).append(theme.key)
+            self.by_exact_name.setdefault(theme.name.strip(), []).append(theme.key)
+            if _fold(theme.name):  # a name of punctuation or symbols alone is matched exactly only
+                self.by_name.setdefault(_fold(theme.name), []).append(theme.key)
         self.taken = set(self.by_key)
         self.created: list[Theme] = []
         self.why = ""
@@ -336,14 +339,21 @@ class _ThemeFinder:
         for key in (written.strip().lower(), bare.lower()):
             if key in self.by_key:
                 return self.by_key[key]
+        exact = self.by_exact_name.get(written.strip(), [])
+        if len(exact) == 1:
+            return exact[0]
         folded = _fold(written)
-        keys = self.by_name.get(folded, [])
+        keys = self.by_name.get(folded, []) if folded else exact
         if len(keys) == 1:
             return keys[0]
         if len(keys) > 1:
             self.why = f"is the name of more than one theme ({', '.join(keys)}); use the theme's key"
             return None
-        close = [theme for theme in (*self.plan.themes, *self.created) if _near(folded, _fold(theme.name))]
+        close = [
+            theme
+            for theme in (*self.plan.themes, *self.created)
+            if folded and _fold(theme.name) and _near(folded, _fold(theme.name))
+        ]
         if close:
             named = " or ".join(f"{theme.key} {theme.name}" for theme in close)
             self.why = f"is not a theme of this plan; did you mean {named}?"
@@ -358,7 +368,9 @@ class _ThemeFinder:
             self.why = "cannot be made a theme (a theme's name is at most 500 characters)"
             return None
         self.created.append(theme)
-        self.by_name[folded] = [theme.key]
+        self.by_exact_name[written.strip()] = [theme.key]
+        if folded:
+            self.by_name[folded] = [theme.key]
         return theme.key
 
 
