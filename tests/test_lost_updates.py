@@ -161,15 +161,16 @@ def turns(store: Path) -> int:
     return sum(before != after for before, after in itertools.pairwise(writers))
 
 
-def report(name: str, result: Race, kept: int, store: Path) -> None:
+def report(name: str, result: Race, kept: int, store: Path, *, min_turns: int = WORKERS) -> None:
     """One line per race for ``pytest -s`` (acknowledged, kept, how long), after checking that
-    the processes' writes interleaved rather than ran one after another."""
+    the processes' writes interleaved rather than ran one after another (``min_turns`` changes
+    of writer among the saved changes)."""
     changes = turns(store)
     print(
         f"\n{name}: {len(result.acked)} acknowledged, {len(result.refused)} refused, "
         f"{kept} kept, {changes} changes of writer, {result.seconds:.1f} s"
     )
-    assert changes >= WORKERS, "the processes wrote one after another: no race was run"
+    assert changes >= min_turns, "the processes wrote one after another: no race was run"
 
 
 def ipt(store: Path, worker: int, *argv: str) -> str:
@@ -688,7 +689,9 @@ def test_store_level_action_creates_on_the_same_refs(store: Path) -> None:
     plan = stored(store)
     titles = {a.ref: a.title for a in plan.actions if a.ref.startswith("N-")}
     created = [e.key for e in audit(store, "action") if e.field == "created"]
-    report("store: action create, same refs", result, len(titles), store)
+    # Only the first attempt at each ref is saved: run one after another, the first process
+    # would save all 25 and the writer would never change; two changes show they raced.
+    report("store: action create, same refs", result, len(titles), store, min_turns=2)
     assert all("already exists" in why for _, _, why in result.refused)
     assert len(result.acked) == STORE_WRITES and len(result.refused) == (WORKERS - 1) * STORE_WRITES
     assert dict(what.split(" ", 1) for _, _, what in result.acked) == titles
