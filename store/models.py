@@ -470,6 +470,62 @@ class ReviewSession(Model):
     closed_at: datetime | None = None
 
 
+class TrackerMapping(Model):
+    """How the council's own tracker is read, confirmed once and kept with the plan.
+
+    Next month's import of the same tracker reads it the same way with no options given."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")] = "tracker"
+    columns: dict[str, str] = {}
+    """A heading as the file writes it -> the action field it fills, or "" for "not imported"."""
+    values: dict[str, dict[str, str]] = {}
+    """Field -> {a word the file writes -> what it means}, e.g. rag: {"Parked": "amber"}."""
+    sheet: str | None = None
+    """The workbook's sheet holding the tracker; None: the sheet whose header matches best."""
+    include_hidden: bool = False
+    """Whether the workbook's hidden columns and rows are imported."""
+    confirmed_on: date | None = None
+    confirmed_by: str = ""
+
+    @field_validator("columns", "values")
+    @classmethod
+    def _no_blank_headings(cls, found: dict[str, Any]) -> dict[str, Any]:
+        if any(not key.strip() for key in found):
+            raise ValueError("a heading or word cannot be blank")
+        return found
+
+
+class RequestedAction(Model):
+    """An action as it stood when its owner was asked for a return: what the return is compared with."""
+
+    ref: str
+    status: StatusField = Status.NOT_STARTED
+    rag: RagField | None = None
+    progress: int = Field(default=0, ge=0, le=100)
+    due_on: date | None = None
+    updates: int = 0
+    """How many updates the action had, so one added in ipt since the request is seen."""
+
+
+class ReturnRequest(Model):
+    """A monthly return asked of one action owner: when, of whom, for which actions, and when it came back."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")]
+    owner: Name
+    sent_on: date
+    sent_by: Name
+    due_on: date | None = None
+    """The day the return is asked for (the chase starts after it)."""
+    file: str = ""
+    """The workbook's file name, as written."""
+    actions: list[RequestedAction] = []
+    returned_on: date | None = None
+    returned_by: str = ""
+    returned_file: str = ""
+    held_back: list[str] = []
+    """Refs whose returned values conflicted with a change made in ipt and were not applied."""
+
+
 class PlanHeader(Model):
     """Everything about a plan except its lists of entities."""
 
@@ -537,6 +593,10 @@ class Plan(PlanHeader):
     monitoring: list[MonitoringLine] = []
     kpis: list[Kpi] = []
     reviews: list[ReviewSession] = []
+    mappings: list[TrackerMapping] = []
+    """How the council's own tracker is read (at most one per name)."""
+    requests: list[ReturnRequest] = []
+    """The owners' monthly returns asked for, and which came back."""
 
     @property
     def header(self) -> PlanHeader:
@@ -562,6 +622,8 @@ class Plan(PlanHeader):
             ("monitoring: id", (line.id for line in self.monitoring)),
             ("kpis: id", (kpi.id for kpi in self.kpis)),
             ("reviews: id", (review.id for review in self.reviews)),
+            ("mappings: name", (mapping.name for mapping in self.mappings)),
+            ("requests: id", (request.id for request in self.requests)),
         ):
             for duplicate in _duplicates(keys):
                 problems.append(f"{label} {duplicate!r} is used twice")

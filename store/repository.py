@@ -59,9 +59,11 @@ from store.models import (
     PlanIndex,
     Reading,
     Recommendation,
+    ReturnRequest,
     ReviewSession,
     SpendEntry,
     Theme,
+    TrackerMapping,
 )
 from store.storage import AtomicJSONStorage, FileStorage, MemoryStorage
 from store.storage import default_store_path as default_store_path
@@ -71,9 +73,32 @@ if TYPE_CHECKING:
     from store.snapshots import SnapshotHeader, SnapshotStore
 
 M = TypeVar("M", bound=BaseModel)
-E = TypeVar("E", Theme, Recommendation, Action, Allocation, SpendEntry, MonitoringLine, Kpi, ReviewSession)
+E = TypeVar(
+    "E",
+    Theme,
+    Recommendation,
+    Action,
+    Allocation,
+    SpendEntry,
+    MonitoringLine,
+    Kpi,
+    ReviewSession,
+    TrackerMapping,
+    ReturnRequest,
+)
 
-Entity = Theme | Recommendation | Action | Allocation | SpendEntry | MonitoringLine | Kpi | ReviewSession
+Entity = (
+    Theme
+    | Recommendation
+    | Action
+    | Allocation
+    | SpendEntry
+    | MonitoringLine
+    | Kpi
+    | ReviewSession
+    | TrackerMapping
+    | ReturnRequest
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,8 @@ KINDS: dict[type[BaseModel], EntityKind] = {
     MonitoringLine: EntityKind("monitoring", "monitoring line", MonitoringLine, "id"),
     Kpi: EntityKind("kpis", "KPI", Kpi, "id"),
     ReviewSession: EntityKind("reviews", "review session", ReviewSession, "id"),
+    TrackerMapping: EntityKind("mappings", "tracker mapping", TrackerMapping, "name"),
+    ReturnRequest: EntityKind("requests", "return request", ReturnRequest, "id"),
 }
 KIND_BY_TABLE = {kind.table: kind for kind in KINDS.values()}
 

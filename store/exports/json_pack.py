@@ -54,6 +54,9 @@ def _decimal_text(value: object) -> str:
 OPTIONAL_ACTION_TEXT = ("outcome", "success_measure")
 """Action fields left out of the pack when empty, so a pack of a plan without them reads as it
 always did; loading puts them back empty."""
+OPTIONAL_PLAN_LISTS = ("mappings", "requests")
+"""How the council's tracker is read and the owners' returns asked for: left out when empty, so a
+pack of a plan without them reads as it always did."""
 
 
 def _plan_dump(ctx: PackContext) -> dict[str, Any]:
@@ -62,6 +65,9 @@ def _plan_dump(ctx: PackContext) -> dict[str, Any]:
         for name in OPTIONAL_ACTION_TEXT:
             if action.get(name) == "":
                 del action[name]
+    for name in OPTIONAL_PLAN_LISTS:
+        if plan.get(name) == []:
+            del plan[name]
     return plan
 
 

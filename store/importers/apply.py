@@ -43,7 +43,17 @@ from pydantic import ValidationError
 from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.tracker import COLUMNS, TrackerRow, TrackerRows
 from store.importers.values import parse_exported_update
-from store.models import Action, ActionUpdate, DueDateChange, Plan, Rag, Recommendation, Status, Theme
+from store.models import (
+    Action,
+    ActionUpdate,
+    DueDateChange,
+    Plan,
+    Rag,
+    Recommendation,
+    Status,
+    Theme,
+    TrackerMapping,
+)
 from store.repository import Repository, Transaction
 
 STOP_WORDS = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "with", "on"})
@@ -123,6 +133,8 @@ class ImportResult:
     """The day updates and due-date changes are dated."""
     dated_why: str = ""
     """Why that day: "given", "from the heading 'Progress update – June 2017'", "the import day"."""
+    mapping_saved: bool = False
+    """Whether the import kept its way of reading the tracker with the plan."""
 
 
 @dataclass(slots=True)
@@ -150,6 +162,7 @@ def import_tracker(
     on_why: str = "given",
     today: date | None = None,
     only: set[str] | None = None,
+    mapping: TrackerMapping | None = None,
 ) -> ImportResult:
     """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
     problem (the file's and the plan's) with nothing written.
@@ -159,7 +172,10 @@ def import_tracker(
 
     ``only``: the references whose rows are imported; every other row is skipped entirely (its
     action is left as stored, and themes or recommendations only it needs are not created).
-    A reference the file does not have is a problem."""
+    A reference the file does not have is a problem.
+
+    ``mapping``: the plan's way of reading this tracker, confirmed by this import and kept with
+    the plan in the same transaction (not on a dry run)."""
     if only is not None:
         rows = _only(rows, only)
     if on is not None:
@@ -181,9 +197,17 @@ def import_tracker(
             plan = repo.plan(plan_id)  # current: the transaction reloads what another process saved
             prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
             prepared.result.dated_on, prepared.result.dated_why = dated
-            if not (prepared.themes or prepared.recommendations or prepared.actions):
+            saving = mapping is not None and mapping not in plan.mappings
+            if not (prepared.themes or prepared.recommendations or prepared.actions or saving):
                 raise _NothingToWrite
             _write(txn, plan, prepared)
+            if mapping is not None and saving:
+                stored = txn.stored(plan_id, TrackerMapping, mapping.name)
+                if stored is None:
+                    txn.add(plan_id, mapping)
+                else:
+                    txn.put(plan_id, mapping, stored)
+                prepared.result.mapping_saved = True
     except _NothingToWrite:
         return prepared.result
     prepared.result.revision = repo.revision

@@ -36,18 +36,20 @@ together by :func:`store.importers.import_tracker` with those it finds against t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from store.importers import values
 from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.sources import Cell, Percent, Sheet, column_letter, is_blank, read_sheet
-from store.models import Rag
+from store.models import Rag, TrackerMapping
 
 MAX_DATA_ROWS = 100_000
+NO_MAPPING: Mapping[str, str] = {}
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "ref": ("Ref", "Reference", "ID", "Action ref", "Action reference", "Action ID", "Ref no", "Action no"),
@@ -160,19 +162,27 @@ CLEARED: dict[str, Any] = {
 FROM_FILL = "from the cell's fill colour"
 
 
-def match_heading(text: str) -> tuple[str | None, date | None]:
-    """(field, date) for a heading: ``"RAG – June 2017"`` -> ``("rag", 30 June 2017)``."""
+def match_heading(text: str, mapped: Mapping[str, str] = NO_MAPPING) -> tuple[str | None, date | None]:
+    """(field, date) for a heading: ``"RAG – June 2017"`` -> ``("rag", 30 June 2017)``.
+
+    ``mapped`` (heading key -> field, or "" for none) is the plan's saved mapping: it comes first."""
     key = header_key(text)
+    if key in mapped:
+        return mapped[key] or None, None
     if key in ALIASES:
         return ALIASES[key], None
     match = _DATED_HEADING.fullmatch(text.strip())
-    if match is None or header_key(match[1]) not in ALIASES:
+    if match is None:
+        return None, None
+    base = header_key(match[1])
+    found = mapped[base] or None if base in mapped else ALIASES.get(base)
+    if found is None:
         return None, None
     try:
         when = values.parse_date(match[2], datetime(1899, 12, 30))
     except ValueError:
         return None, None
-    return (ALIASES[header_key(match[1])], when) if when is not None else (None, None)
+    return (found, when) if when is not None else (None, None)
 
 
 @dataclass(slots=True)
@@ -236,6 +246,12 @@ class TrackerRows:
     """Summary rows ("Total", "Overall plan RAG") skipped."""
     blank_rows: list[int] = field(default_factory=list)
     """Rows inside the table with nothing to import, skipped."""
+    mapped: list[str] = field(default_factory=list)
+    """Headings read by the plan's saved mapping rather than recognised by name."""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Field -> {word key -> meaning}: the saved mapping's value translations."""
+    translated: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """(row, heading, written, meaning) of each cell read through a value translation."""
 
     def header(self, name: str) -> str:
         return self.columns.get(name, COLUMNS[name][0] if name in COLUMNS else name)
@@ -252,19 +268,33 @@ class TrackerRows:
         return f"sheet {self.sheet!r}, {where}" if self.sheet is not None else where
 
 
-def read_tracker(path: Path, *, include_hidden: bool = False, sheet_name: str | None = None) -> TrackerRows:
+def read_tracker(
+    path: Path,
+    *,
+    include_hidden: bool | None = None,
+    sheet_name: str | None = None,
+    mapping: TrackerMapping | None = None,
+) -> TrackerRows:
     """Read and check a tracker; raise :class:`TrackerError` if it cannot be read at all.
 
-    ``sheet_name`` picks a workbook's sheet; else the sheet whose header matches best is read."""
-    sheet = read_sheet(path, sheet=sheet_name, score=header_score)
+    ``sheet_name`` picks a workbook's sheet; else the sheet whose header matches best is read.
+    ``mapping`` is the plan's saved way of reading its tracker: its headings come before the
+    known ones, its words are translated before a cell is read, and its sheet and hidden
+    choice hold unless ``sheet_name`` or ``include_hidden`` is given."""
+    mapped = {} if mapping is None else {header_key(k): v for k, v in mapping.columns.items()}
+    if sheet_name is None and mapping is not None:
+        sheet_name = mapping.sheet
+    if include_hidden is None:
+        include_hidden = mapping is not None and mapping.include_hidden
+    sheet = read_sheet(path, sheet=sheet_name, score=partial(header_score, mapped=mapped))
     if not sheet.rows:
         raise TrackerError(
             path, [TrackerIssue(None, None, None, "the file has no rows")], _where(sheet, None)
         )
-    header_row, header = _find_header(sheet)
+    header_row, header = _find_header(sheet, mapped)
     where = _where(sheet, header_row)
     hidden = set() if include_hidden else sheet.hidden_columns
-    columns, positions, ignored, problems, dated = _map_columns(header_row, header, hidden)
+    columns, positions, ignored, problems, dated = _map_columns(header_row, header, hidden, mapped)
     data = [(number, cells) for number, cells in sheet.rows if number > header_row]
     as_update, not_read = _narrative_progress(data, columns, positions, dated)
     sections = _section_rows(sheet, data, positions, header)
@@ -277,6 +307,12 @@ def read_tracker(path: Path, *, include_hidden: bool = False, sheet_name: str | 
     if problems:
         raise TrackerError(path, problems, where)
     rows = TrackerRows(path, sheet.source, header_row, columns, [], rag_key=bool(sheet.key), sheet=sheet.name)
+    rows.mapped = sorted({heading for heading in columns.values() if header_key(heading) in mapped})
+    if mapping is not None:
+        rows.translations = {
+            name: {header_key(word): meaning for word, meaning in words.items()}
+            for name, words in mapping.values.items()
+        }
     if as_update is not None:
         rows.update_columns.append(as_update)
     if not_read is not None:
@@ -572,29 +608,31 @@ HEADER_SEARCH = 30
 """How many non-blank rows at the top of a sheet are looked at for the header."""
 
 
-def _fields(names: list[str]) -> set[str]:
-    return {name for name, _ in map(match_heading, names) if name is not None}
+def _fields(names: list[str], mapped: Mapping[str, str]) -> set[str]:
+    return {name for name, _ in (match_heading(text, mapped) for text in names) if name is not None}
 
 
-def _score(names: list[str]) -> int:
-    found = _fields(names)
+def _score(names: list[str], mapped: Mapping[str, str]) -> int:
+    found = _fields(names, mapped)
     return 100 * len(found & set(REQUIRED)) + len(found) if len(found) >= 2 else 0
 
 
-def _combine(upper: str, lower: str) -> str:
+def _combine(upper: str, lower: str, mapped: Mapping[str, str]) -> str:
     """One heading from a two-row header: the lower cell, else the group heading above it."""
     if not lower:
         return upper
-    if not upper or match_heading(lower)[0] is not None:
+    if not upper or match_heading(lower, mapped)[0] is not None:
         return lower
     for joined in (f"{upper} {lower}", f"{upper} – {lower}"):
-        if match_heading(joined)[0] is not None:
+        if match_heading(joined, mapped)[0] is not None:
             return joined
     return lower
 
 
 def _header_candidates(
-    rows: Sequence[tuple[int, Sequence[Cell]]], merges: list[tuple[int, int, int, int]]
+    rows: Sequence[tuple[int, Sequence[Cell]]],
+    merges: list[tuple[int, int, int, int]],
+    mapped: Mapping[str, str] = NO_MAPPING,
 ) -> list[tuple[int, int, list[str]]]:
     """(score, row, headings) for each row near the top, alone and with the row above it."""
     window = list(rows[:HEADER_SEARCH])
@@ -619,25 +657,27 @@ def _header_candidates(
     for number, cells in window:
         width = max(len(cells), 1 + max((p for r, p in spread if r == number), default=-1))
         names = [named(number, position) for position in range(width)]
-        candidates.append((_score(names), number, names))
-        if number - 1 in by_number and len(_fields(names)) >= 2:
+        candidates.append((_score(names, mapped), number, names))
+        if number - 1 in by_number and len(_fields(names, mapped)) >= 2:
             above = len(by_number[number - 1])
             width = max(width, above)
             names = [named(number, position) for position in range(width)]
-            combined = [_combine(named(number - 1, position), names[position]) for position in range(width)]
-            candidates.append((_score(combined), number, combined))
+            combined = [
+                _combine(named(number - 1, position), names[position], mapped) for position in range(width)
+            ]
+            candidates.append((_score(combined, mapped), number, combined))
     return candidates
 
 
-def header_score(rows: Sequence[tuple[int, Sequence[Cell]]]) -> int:
+def header_score(rows: Sequence[tuple[int, Sequence[Cell]]], mapped: Mapping[str, str] = NO_MAPPING) -> int:
     """How well the best header candidate among a sheet's first rows matches a tracker's columns."""
-    return max((score for score, _, _ in _header_candidates(rows, [])), default=0)
+    return max((score for score, _, _ in _header_candidates(rows, [], mapped)), default=0)
 
 
-def _find_header(sheet: Sheet) -> tuple[int, list[str]]:
+def _find_header(sheet: Sheet, mapped: Mapping[str, str]) -> tuple[int, list[str]]:
     """The header: the row (or two rows, a group heading above) naming the most tracker columns."""
     best: tuple[int, int, list[str]] | None = None
-    for candidate in _header_candidates(sheet.rows, sheet.merges):
+    for candidate in _header_candidates(sheet.rows, sheet.merges, mapped):
         if candidate[0] > 0 and (best is None or candidate[0] > best[0]):
             best = candidate
     if best is not None:
@@ -647,7 +687,7 @@ def _find_header(sheet: Sheet) -> tuple[int, list[str]]:
 
 
 def _map_columns(
-    header_row: int, header: list[str], hidden: set[int]
+    header_row: int, header: list[str], hidden: set[int], mapped: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, int], list[str], list[TrackerIssue], dict[str, date]]:
     columns: dict[str, str] = {}
     positions: dict[str, int] = {}
@@ -657,7 +697,7 @@ def _map_columns(
     for position, name in enumerate(header):
         if position in hidden:
             continue
-        field_name, when = match_heading(name)
+        field_name, when = match_heading(name, mapped)
         if field_name is None:
             if name:
                 ignored.append(name)
@@ -727,6 +767,11 @@ def _read_row(
         if name == "theme" and section is not None and is_blank(cell):
             continue
         row.cells[name] = values.as_text(cell)
+        words = rows.translations.get(name)
+        if words and (meaning := words.get(header_key(row.cells[name]))) is not None:
+            rows.translated.append((number, rows.header(name), row.cells[name].strip(), meaning))
+            row.why[name] = f"{row.cells[name].strip()!r} means {meaning!r} by the saved mapping"
+            cell = meaning
         if name in REQUIRED_WHY:
             if is_blank(cell):
                 rows.problems.append(TrackerIssue(number, rows.header(name), None, REQUIRED_WHY[name]))

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a plan from a native JSON plan file, or bring an action tracker (.xlsx or .csv) "
         "into a plan",
     )
-    imported.add_argument("file", type=Path)
+    imported.add_argument("file", type=Path, nargs="?", help="the plan file or tracker (not with --mapping)")
     imported.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     imported.add_argument(
         "--plan",
@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imported.add_argument(
         "--include-hidden",
-        action="store_true",
-        help="import a workbook's hidden columns and rows too (default: they are listed, not imported)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="import a workbook's hidden columns and rows too (default: they are listed, not imported, "
+        "unless the saved mapping says otherwise)",
     )
     imported.add_argument(
         "--sheet",
@@ -96,6 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="REFS",
         help='import just these actions\' rows, e.g. "WF-01, QP-02"; the others are left as stored',
+    )
+    imported.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADING=FIELD",
+        help='read the column HEADING as FIELD, e.g. "Whose job=owner", or "Notes=-" for not imported; '
+        "kept with the plan once the import is written",
+    )
+    imported.add_argument(
+        "--value",
+        action="append",
+        metavar="FIELD:WORD=MEANING",
+        help='read WORD in FIELD\'s column as MEANING, e.g. "rag:Parked=amber"; kept with the plan',
+    )
+    imported.add_argument(
+        "--mapping",
+        action="store_true",
+        help="show the plan's saved way of reading its tracker; with --map, --value, --forget, --sheet "
+        "or --include-hidden (and no file), change it",
+    )
+    imported.add_argument(
+        "--forget",
+        action="append",
+        metavar="HEADING",
+        help="with --mapping: drop a heading (or a translated word) from the saved mapping",
     )
 
     validate = commands.add_parser("validate", help="check a plan file or a store file")
@@ -224,13 +251,28 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     A tracker's problems are printed one per line ("row 7, column Due: '31/02/2020' is not
     a date") and nothing is written.
     """
+    if args.mapping:
+        return show_mapping(args, console)
+    if args.file is None:
+        raise CommandFailed("give the plan file or tracker to import, or --mapping to see the saved mapping")
+    if args.forget:
+        raise CommandFailed("--forget changes the saved mapping: use it with --mapping, not with a file")
     if Path(args.file).suffix.lower() in {".xlsx", ".csv", ".xls", ".xlsm", ".xlsb"}:
         from store.importers import TrackerError, import_tracker, read_tracker
+        from store.importers.mapping import MappingChange, MappingError, saved_mapping
 
         try:
-            rows = read_tracker(args.file, include_hidden=args.include_hidden, sheet_name=args.sheet)
+            change = MappingChange.from_options(
+                args.map, args.value, sheet=args.sheet, include_hidden=args.include_hidden
+            )
+        except MappingError as error:
+            raise CommandFailed(str(error)) from None
+        try:
             repo = open_store(args)
             plan_id = plan_id_of(args, repo)
+            stored = saved_mapping(repo.plan(plan_id).mappings)
+            mapping = change.applied(stored, by=by_name(args), on=date.today()) if change else stored
+            rows = read_tracker(args.file, mapping=mapping)
             result = import_tracker(
                 repo,
                 plan_id,
@@ -241,6 +283,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                 on=args.on,
                 on_why="from --on",
                 only=args.only,
+                mapping=mapping if change else None,
             )
         except TrackerError as error:  # unwrapped, so each problem stays on one line however long
             write_error(f"ipt: {error}")
@@ -267,6 +310,17 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             lines.append(f"{count} blank cell{'s' if count != 1 else ''} kept the stored value")
         if result.dated_on is not None and (result.added or result.updated):
             lines.append(f"updates dated {result.dated_on:%d %b %Y}, {result.dated_why}")
+        if rows.mapped:
+            lines.append(f"read by the saved mapping: {', '.join(map(repr, rows.mapped))}")
+        if rows.translated:
+            words = sorted({f"{written!r} as {meaning!r}" for _, _, written, meaning in rows.translated})
+            lines.append(f"words read by the saved mapping: {', '.join(words)}")
+        if result.mapping_saved:
+            lines.append(
+                "this way of reading the tracker is saved with the plan (ipt import --mapping shows it)"
+            )
+        elif change and args.dry_run:
+            lines.append("the mapping given is saved with the plan when the import is written")
         if rows.share_columns:
             lines.append(f"read as shares (1 is 100%): {', '.join(rows.share_columns)}")
         lines.extend(rows.remarks)
@@ -297,6 +351,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
 
     if args.only is not None:
         raise CommandFailed("--only picks actions of a tracker (.xlsx or .csv), not of a plan file")
+    if args.map or args.value:
+        raise CommandFailed("--map and --value read a tracker (.xlsx or .csv), not a plan file")
     try:
         plan_file = read_plan_file(args.file)
     except PlanFileError as error:
@@ -317,6 +373,39 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
         markup=False,
         soft_wrap=True,
     )
+    return EXIT_OK
+
+
+def show_mapping(args: argparse.Namespace, console: Console) -> int:
+    """``ipt import --mapping``: the plan's saved way of reading its tracker, changed if asked."""
+    from store.importers.mapping import MappingChange, MappingError, describe, keep_mapping, saved_mapping
+    from store.models import TrackerMapping
+
+    if args.file is not None:
+        raise CommandFailed("--mapping shows or changes the saved mapping; give it without a file")
+    try:
+        change = MappingChange.from_options(
+            args.map, args.value, sheet=args.sheet, include_hidden=args.include_hidden, forget=args.forget
+        )
+    except MappingError as error:
+        raise CommandFailed(str(error)) from None
+    repo = open_store(args)
+    plan_id = plan_id_of(args, repo)
+    if change:
+        if args.dry_run:
+            raise CommandFailed("--dry-run checks an import; --mapping changes are saved at once")
+        try:
+            mapping: TrackerMapping | None = keep_mapping(
+                repo, plan_id, change, by=by_name(args), on=date.today()
+            )
+        except MappingError as error:
+            raise CommandFailed(str(error)) from None
+        console.print(f"saved the tracker mapping of plan {plan_id}:", markup=False)
+    else:
+        mapping = saved_mapping(repo.plan(plan_id).mappings)
+        console.print(f"tracker mapping of plan {plan_id}:", markup=False)
+    for line in describe(mapping):
+        console.print(line, markup=False, soft_wrap=True)
     return EXIT_OK
 
 

@@ -30,6 +30,7 @@ from store.importers import (
     import_tracker,
     read_tracker,
 )
+from store.importers.mapping import saved_mapping
 from store.repository import Repository
 from tui.presentation import literal
 from tui.screens.working import Outcome, WorkingScreen
@@ -279,7 +280,7 @@ class ImportReportScreen(ModalScreen[set[str] | None]):
 
 
 def dry_run(repo: Repository, plan_id: str, choice: ImportChoice, by: str, on_day: date) -> DryRun:
-    rows = read_tracker(choice.path)
+    rows = read_tracker(choice.path, mapping=saved_mapping(repo.plan(plan_id).mappings))
     result = import_tracker(
         repo, plan_id, rows, by=by, create_missing=choice.create_missing, dry_run=True, today=on_day
     )
