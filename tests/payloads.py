@@ -41,11 +41,14 @@ from store.models import (
     Rag,
     Reading,
     Recommendation,
+    RequestedAction,
+    ReturnRequest,
     ReviewItem,
     ReviewSession,
     SpendEntry,
     Target,
     Theme,
+    TrackerMapping,
 )
 
 AS_OF = date(2019, 10, 3)
@@ -122,6 +125,8 @@ REFERENCES = frozenset(
         ("Allocation", "theme"),
         ("SpendEntry", "allocation"),
         ("ReviewSession", "snapshot_id"),
+        ("RequestedAction", "ref"),
+        ("ReturnRequest", "held_back"),
     }
 )
 """String fields that hold keys of other entities, not free text."""
@@ -340,6 +345,21 @@ def base_plan() -> Plan:
                 decisions=["Decided"],
                 snapshot_id=None,
                 closed_at=datetime(2019, 9, 5, 12, 0),
+            )
+        ],
+        mappings=[TrackerMapping(sheet="Sheet", confirmed_by="Confirmer", columns={"Whose": "owner"})],
+        requests=[
+            ReturnRequest(
+                id="RQ-001",
+                owner="Owner",
+                sent_on=date(2019, 9, 1),
+                sent_by="Sender",
+                file="File",
+                actions=[RequestedAction(ref="WF-01")],
+                returned_on=date(2019, 9, 10),
+                returned_by="Returner",
+                returned_file="Returned",
+                held_back=["WF-01"],
             )
         ],
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -163,6 +164,7 @@ def import_tracker(
     today: date | None = None,
     only: set[str] | None = None,
     mapping: TrackerMapping | None = None,
+    also: Callable[[Transaction, ImportResult], None] | None = None,
 ) -> ImportResult:
     """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
     problem (the file's and the plan's) with nothing written.
@@ -175,7 +177,10 @@ def import_tracker(
     A reference the file does not have is a problem.
 
     ``mapping``: the plan's way of reading this tracker, confirmed by this import and kept with
-    the plan in the same transaction (not on a dry run)."""
+    the plan in the same transaction (not on a dry run).
+
+    ``also``: more to write in the same transaction (a return marks its request returned);
+    with it, the transaction is committed even when no action changes."""
     if only is not None:
         rows = _only(rows, only)
     if on is not None:
@@ -198,7 +203,7 @@ def import_tracker(
             prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
             prepared.result.dated_on, prepared.result.dated_why = dated
             saving = mapping is not None and mapping not in plan.mappings
-            if not (prepared.themes or prepared.recommendations or prepared.actions or saving):
+            if not (prepared.themes or prepared.recommendations or prepared.actions or saving or also):
                 raise _NothingToWrite
             _write(txn, plan, prepared)
             if mapping is not None and saving:
@@ -208,6 +213,8 @@ def import_tracker(
                 else:
                     txn.put(plan_id, mapping, stored)
                 prepared.result.mapping_saved = True
+            if also is not None:
+                also(txn, prepared.result)
     except _NothingToWrite:
         return prepared.result
     prepared.result.revision = repo.revision
@@ -288,12 +295,24 @@ def _prepare(plan: Plan, rows: TrackerRows, *, create_missing: bool, by: str, on
     prepared: list[tuple[Action, Action | None]] = []
     for row in rows.rows:
         theme_key = None
+        stored = existing.get(row.values.get("ref", ""))
         if "theme" in row.values:
             theme_key = themes.resolve(row.values["theme"])
             if theme_key is None:
                 problems.append(
                     TrackerIssue(row.number, rows.header("theme"), row.cells["theme"], themes.why)
                 )
+        elif stored is not None:
+            theme_key = stored.theme  # a file with no Theme column (an owner's return) keeps it
+        elif not row.broken:
+            problems.append(
+                TrackerIssue(
+                    row.number,
+                    rows.header("ref"),
+                    row.cells.get("ref"),
+                    f"is not an action of plan {plan.id}, and the file gives no theme to add it under",
+                )
+            )
         unknown = [n for n in row.values.get("recommendations", []) if n not in known_numbers]
         if unknown and create_missing:
             for number in unknown:
@@ -507,7 +526,7 @@ def _action(
     if len(problems) > before:
         return None
     if old is not None and old.due_on and fields.get("due_on") and fields["due_on"] != old.due_on:
-        reason = f"changed by importing {rows.path.name}"[:500]
+        reason = (given.get("due_reason") or f"changed by importing {rows.path.name}")[:500]
         change = DueDateChange(
             on=on, by=by, old_due_on=old.due_on, new_due_on=fields["due_on"], reason=reason
         )

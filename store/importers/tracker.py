@@ -98,6 +98,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "Timescales",
         "By when",
         "Target completion date",
+        "Proposed new due date",
+        "New due date",
+        "Revised due date",
+        "Revised date",
+    ),
+    "due_reason": (
+        "Reason for new due date",
+        "Reason for the new due date",
+        "Reason for change of date",
+        "Reason for delay",
+        "Reason for slippage",
+        "Why the date moved",
     ),
     "status": ("Status",),
     "rag": ("RAG", "RAG rating", "RAG status", "R/A/G", "BRAG", "R/A/G status"),
@@ -274,19 +286,25 @@ def read_tracker(
     include_hidden: bool | None = None,
     sheet_name: str | None = None,
     mapping: TrackerMapping | None = None,
+    required: Sequence[str] = REQUIRED,
+    fills: bool = True,
 ) -> TrackerRows:
     """Read and check a tracker; raise :class:`TrackerError` if it cannot be read at all.
 
     ``sheet_name`` picks a workbook's sheet; else the sheet whose header matches best is read.
     ``mapping`` is the plan's saved way of reading its tracker: its headings come before the
     known ones, its words are translated before a cell is read, and its sheet and hidden
-    choice hold unless ``sheet_name`` or ``include_hidden`` is given."""
+    choice hold unless ``sheet_name`` or ``include_hidden`` is given. ``required``: the fields
+    without which the file is refused; ``fills``: whether a blank RAG cell is read from its fill
+    (not in a workbook ipt wrote, where shading marks the cells to write in)."""
     mapped = {} if mapping is None else {header_key(k): v for k, v in mapping.columns.items()}
     if sheet_name is None and mapping is not None:
         sheet_name = mapping.sheet
     if include_hidden is None:
         include_hidden = mapping is not None and mapping.include_hidden
     sheet = read_sheet(path, sheet=sheet_name, score=partial(header_score, mapped=mapped))
+    if not fills:
+        sheet.fills = {}
     if not sheet.rows:
         raise TrackerError(
             path, [TrackerIssue(None, None, None, "the file has no rows")], _where(sheet, None)
@@ -298,7 +316,7 @@ def read_tracker(
     data = [(number, cells) for number, cells in sheet.rows if number > header_row]
     as_update, not_read = _narrative_progress(data, columns, positions, dated)
     sections = _section_rows(sheet, data, positions, header)
-    for name in REQUIRED:
+    for name in required:
         if name not in columns and not (name == "theme" and sections):
             also = ", ".join(COLUMNS[name][1:4])
             problems.append(
@@ -733,6 +751,7 @@ PARSERS: dict[str, Callable[[Cell, datetime], Any]] = {
     "description": lambda cell, _: values.text(cell),
     "outcome": lambda cell, _: values.text(cell),
     "success_measure": lambda cell, _: values.text(cell),
+    "due_reason": lambda cell, _: values.text(cell),
     "owner": lambda cell, _: values.text(cell),
     "update": lambda cell, _: values.text(cell),
     "start_on": values.parse_date,

@@ -46,7 +46,9 @@ CLEAR_WORDS = frozenset({"-", "–", "—", "clear"})
 """What a person types in a cell to clear the stored value (a blank cell keeps it)."""
 NO_VALUE_WORDS = frozenset({"", "n/a", "na", "tbc", "tbd", "tba", "ongoing", "none", "unknown", "?"})
 """Cells that give no value for a date, RAG, progress or recommendations: the stored one is kept."""
-TEXT_FIELDS = frozenset({"owner", "description", "outcome", "success_measure", "title", "theme", "ref"})
+TEXT_FIELDS = frozenset(
+    {"owner", "description", "outcome", "success_measure", "title", "theme", "ref", "due_reason"}
+)
 KEEP_ONLY_FIELDS = frozenset({"status", "update"})
 """Fields that cannot be cleared: a clear marker there is as a blank cell."""
 NO_DATE_WORDS = BLANK_WORDS | {"tbc", "tbd", "none"}

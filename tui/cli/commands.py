@@ -27,6 +27,7 @@ from tui.cli.common import (
     write_json,
 )
 from tui.cli.edits import ACTION_FIELDS, EDIT_COMMANDS, add_action_fields, add_edit_parsers
+from tui.cli.returns import RETURN_COMMANDS, add_returns_parsers
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
+    add_returns_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
@@ -635,6 +637,7 @@ COMMANDS: dict[str | None, Command] = {
     "compare": board_command("cmd_compare"),
     "export": board_command("cmd_export"),
     **EDIT_COMMANDS,
+    **RETURN_COMMANDS,
 }
 
 

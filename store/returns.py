@@ -1,0 +1,598 @@
+"""The owners' monthly returns: a workbook of each owner's actions out, their answers back in.
+
+:func:`make_requests` writes one workbook per action owner, listing their open actions as
+they stand (status, RAG, progress, due date, latest update) with cells to write in only
+where an owner should: a new status and RAG (from drop-downs), progress, an update, and a
+proposed new due date with its reason. Everything else is locked. A sheet says how to fill
+it in; a hidden sheet names the plan, the request and the owner. Each request is recorded
+with the plan (:class:`store.models.ReturnRequest`): when, to whom, for which actions and
+how each stood, in one transaction with choosing its id.
+
+:func:`read_returns` reads returned workbooks through the tracker importer (a blank cell is
+no change, the same preview of every field changed). A return is refused whole when it is not
+one of ipt's request workbooks, is for a request the plan does not have, names another
+owner, or lists an action that was not asked of that owner (or is now someone else's);
+a proposed due date with no reason is refused too. A return that changes a field someone
+changed in ipt since the request is a conflict: that action's row is held back, unless the
+user takes the owner's values (``take``) or keeps ipt's and applies the rest (``keep``).
+:func:`apply_returns` writes each accepted return in one transaction with marking its
+request returned.
+
+:func:`chase_list` says, as of a given day, who has returned and who has not.
+
+The workbooks are written with openpyxl (already the importer's reader): they are small
+(an owner has a handful of actions), and it writes the data validation, cell protection and
+hidden sheet a request needs. Every text cell is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from store.errors import RuleBroken
+from store.ids import next_id
+from store.importers import TrackerError, TrackerIssue, TrackerRow, TrackerRows, import_tracker, read_tracker
+from store.importers.apply import FieldChange, ImportResult
+from store.models import Action, Plan, Rag, RequestedAction, ReturnRequest, Status, TrackerMapping
+from store.repository import Repository, Transaction
+from store.rollups._common import is_open
+
+ACTIONS_SHEET = "Your actions"
+HELP_SHEET = "How to fill this in"
+META_SHEET = "ipt request"
+META_FORMAT = "ipt-return-request"
+HEADER_ROW = 5
+READ_ONLY = (
+    ("Ref", 10),
+    ("Theme", 18),
+    ("Action", 44),
+    ("Due date now", 13),
+    ("Status now", 13),
+    ("RAG now", 9),
+    ("% complete now", 10),
+    ("Latest update", 44),
+)
+EDITABLE = (
+    ("New status", 14, "status"),
+    ("New RAG", 10, "rag"),
+    ("New % complete", 10, "progress"),
+    ("Update for this month", 48, "update"),
+    ("Proposed new due date", 14, "due_on"),
+    ("Reason for new due date", 36, "due_reason"),
+)
+RETURN_MAPPING = TrackerMapping(
+    name="return",
+    columns={
+        "ref": "ref",
+        **{heading.lower(): "" for heading, _ in READ_ONLY[1:]},
+        **{heading.lower(): name for heading, _, name in EDITABLE},
+    },
+    sheet=ACTIONS_SHEET,
+)
+"""How a returned workbook is read: only the owner's columns, by their exact headings."""
+COMPARED = ("status", "rag", "progress", "due_on")
+"""The fields a return may change that ipt may also have changed since the request."""
+MAX_RETURN_FILES = 500
+WRITE_HERE = "FFF8E5"
+"""A pale cream shading the cells an owner writes in: too near grey to be read as a RAG fill."""
+
+
+# Asking -----------------------------------------------------------------------------------------
+
+
+def owners_of(plan: Plan) -> dict[str, list[Action]]:
+    """Each owner's open actions, in plan order; owners in name order."""
+    found: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        if is_open(action) and action.owner.strip():
+            found.setdefault(action.owner.strip(), []).append(action)
+    return dict(sorted(found.items(), key=lambda item: item[0].casefold()))
+
+
+def unowned(plan: Plan) -> list[str]:
+    """Refs of open actions with no owner: nobody can be asked for their return."""
+    return [action.ref for action in plan.actions if is_open(action) and not action.owner.strip()]
+
+
+def file_name(request: ReturnRequest) -> str:
+    """``"RQ-004 Head of Service.xlsx"``: the id keeps names unique whatever the owner is called."""
+    safe = re.sub(r"[^\w\- .,&()']+", " ", request.owner, flags=re.UNICODE)
+    safe = " ".join(safe.split()).strip(" .")[:60] or "owner"
+    return f"{request.id} {safe}.xlsx"
+
+
+def requested(action: Action) -> RequestedAction:
+    return RequestedAction(
+        ref=action.ref,
+        status=action.status,
+        rag=action.rag,
+        progress=action.progress,
+        due_on=action.due_on,
+        updates=len(action.updates),
+    )
+
+
+def make_requests(
+    repo: Repository,
+    plan_id: str,
+    *,
+    by: str,
+    on: date,
+    due: date | None,
+    write: Callable[[str, bytes], None],
+    owners: Iterable[str] | None = None,
+) -> list[ReturnRequest]:
+    """Ask every owner of open actions (or just ``owners``) for their return, in one transaction.
+
+    ``write(file name, workbook bytes)`` is called for each workbook inside the transaction,
+    so a workbook that cannot be written records no request."""
+    wanted = None if owners is None else {name.strip().casefold() for name in owners}
+    made: list[ReturnRequest] = []
+    with repo.transaction(by=by) as txn:
+        plan = repo.plan(plan_id)
+        by_owner = owners_of(plan)
+        if wanted is not None:
+            known = {owner.casefold() for owner in by_owner}
+            missing = sorted(name for name in wanted if name not in known)
+            if missing:
+                raise RuleBroken([f"{name!r} owns no open action in plan {plan_id}" for name in missing])
+            by_owner = {owner: actions for owner, actions in by_owner.items() if owner.casefold() in wanted}
+        taken = txn.keys(plan_id, ReturnRequest)
+        for owner, actions in by_owner.items():
+            request = ReturnRequest(
+                id=next_id("RQ-", taken, width=3),
+                owner=owner,
+                sent_on=on,
+                sent_by=by,
+                due_on=due,
+                actions=[requested(action) for action in actions],
+            )
+            request = request.model_copy(update={"file": file_name(request)})
+            taken.append(request.id)
+            txn.add(plan_id, request)
+            write(request.file, request_workbook(plan, request, actions))
+            made.append(request)
+    return made
+
+
+def _text(cell: Any, value: str) -> None:
+    """Text that stays text: a cell starting ``=`` is not a formula."""
+    cell.value = value
+    cell.data_type = "s"
+
+
+def request_workbook(plan: Plan, request: ReturnRequest, actions: Sequence[Action]) -> bytes:
+    """The workbook asking ``request.owner`` for the return on ``actions``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = ACTIONS_SHEET
+    themes = {theme.key: theme.name for theme in plan.themes}
+    _text(sheet.cell(1, 1), f"{plan.name}: monthly return")
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    _text(sheet.cell(2, 1), f"For: {request.owner}")
+    due = f"; please return by {request.due_on:%d/%m/%Y}" if request.due_on else ""
+    _text(sheet.cell(3, 1), f"Asked on {request.sent_on:%d/%m/%Y} ({request.id}){due}")
+    bold = Font(bold=True)
+    write_here = PatternFill("solid", fgColor=WRITE_HERE)
+    unlocked = Protection(locked=False)
+    headings = [(heading, width) for heading, width in READ_ONLY] + [(h, w) for h, w, _ in EDITABLE]
+    for column, (heading, width) in enumerate(headings, start=1):
+        cell = sheet.cell(HEADER_ROW, column)
+        _text(cell, heading)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if column > len(READ_ONLY):
+            cell.fill = write_here
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = width
+    for offset, action in enumerate(actions, start=1):
+        row = HEADER_ROW + offset
+        latest = max(action.updates, key=lambda update: update.on, default=None)
+        shown: list[Any] = [
+            action.ref,
+            themes.get(action.theme, action.theme),
+            action.title,
+            action.due_on,
+            action.status.label,
+            action.rag.label if action.rag else "Not assessed",
+            action.progress,
+            f"{latest.on:%d/%m/%Y} {latest.author}: {latest.text}" if latest else "",
+        ]
+        for column, value in enumerate(shown, start=1):
+            cell = sheet.cell(row, column)
+            if isinstance(value, str):
+                _text(cell, value)
+            else:
+                cell.value = value
+                if isinstance(value, date):
+                    cell.number_format = "dd/mm/yyyy"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for column in range(len(READ_ONLY) + 1, len(headings) + 1):
+            cell = sheet.cell(row, column)
+            cell.protection = unlocked
+            cell.fill = write_here
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if EDITABLE[column - len(READ_ONLY) - 1][2] == "due_on":
+                cell.number_format = "dd/mm/yyyy"
+    last = HEADER_ROW + max(len(actions), 1)
+    first_editable = len(READ_ONLY) + 1
+
+    def column_range(name: str) -> str:
+        position = first_editable + [n for _, _, n in EDITABLE].index(name)
+        letter = sheet.cell(HEADER_ROW, position).column_letter
+        return f"{letter}{HEADER_ROW + 1}:{letter}{last}"
+
+    statuses = ",".join(status.label for status in Status)
+    rags = ",".join(rag.label for rag in Rag)
+    checks = [
+        (DataValidation(type="list", formula1=f'"{statuses}"', allow_blank=True), "status", "a status"),
+        (DataValidation(type="list", formula1=f'"{rags}"', allow_blank=True), "rag", "a RAG"),
+        (
+            DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True),
+            "progress",
+            "a whole number from 0 to 100",
+        ),
+        (
+            DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True),
+            "due_on",
+            "a date",
+        ),
+    ]
+    for check, name, what in checks:
+        check.error = f"Please choose {what}, or leave the cell blank for no change."
+        check.errorTitle = "Not accepted"
+        check.showErrorMessage = True
+        sheet.add_data_validation(check)
+        check.add(column_range(name))
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False  # an owner may still widen a column or a row
+    sheet.protection.formatRows = False
+
+    help_sheet = book.create_sheet(HELP_SHEET)
+    help_sheet.column_dimensions["A"].width = 100
+    for number, line in enumerate(_help_lines(request), start=1):
+        _text(help_sheet.cell(number, 1), line)
+        help_sheet.cell(number, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    help_sheet.cell(1, 1).font = Font(bold=True, size=14)
+    help_sheet.protection.sheet = True
+
+    meta = book.create_sheet(META_SHEET)
+    for number, (key, value) in enumerate(
+        (
+            ("format", META_FORMAT),
+            ("plan", plan.id),
+            ("request", request.id),
+            ("owner", request.owner),
+            ("asked on", request.sent_on.isoformat()),
+        ),
+        start=1,
+    ):
+        _text(meta.cell(number, 1), key)
+        _text(meta.cell(number, 2), value)
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _help_lines(request: ReturnRequest) -> list[str]:
+    due = f" by {request.due_on:%d %B %Y}" if request.due_on else ""
+    return [
+        "How to fill in your monthly return",
+        f"The sheet '{ACTIONS_SHEET}' lists the actions you own as they stand in the improvement plan.",
+        "Write only in the shaded columns; the others are locked.",
+        "Leave a cell blank for no change: a blank cell never erases anything.",
+        "New status and New RAG: choose from the drop-down list.",
+        "New % complete: a whole number from 0 to 100.",
+        "Update for this month: what has happened since the last return, in a sentence or two.",
+        "Proposed new due date: only if the action cannot be finished by its due date; "
+        "write the reason beside it, or the return is sent back.",
+        f"Save the workbook under the same name and send it back{due}. Do not add or remove rows.",
+    ]
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A field a return changes that was also changed in ipt since the request."""
+
+    ref: str
+    field: str
+    asked: Any
+    """What the field was when the request was made."""
+    now: Any
+    """What it is in ipt now."""
+    returned: Any
+    """What the owner wrote."""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.ref} {self.field}: was {_shown(self.asked)} when asked, "
+            f"is now {_shown(self.now)} in ipt, the return says {_shown(self.returned)}"
+        )
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, Rag | Status):
+        return value.label
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+@dataclass(slots=True)
+class Return:
+    """One returned workbook, read and checked against its request and the plan as stored."""
+
+    path: Path
+    request: ReturnRequest | None = None
+    rows: TrackerRows | None = None
+    problems: list[str] = field(default_factory=list)
+    """Why the whole return is refused (nothing of it is written)."""
+    conflicts: list[Conflict] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
+    """Refs not applied: conflicts the user has not resolved."""
+    kept: list[str] = field(default_factory=list)
+    """Refs whose conflicting fields keep ipt's value (the rest of the row applied)."""
+    taken: list[str] = field(default_factory=list)
+    """Refs whose conflicting fields take the owner's value."""
+    result: ImportResult | None = None
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        return [] if self.result is None else self.result.changes
+
+
+def _meta(path: Path) -> dict[str, str] | None:
+    """The request sheet's key -> value, or None when the workbook has none."""
+    from openpyxl import load_workbook
+
+    from store.importers.sources import check_zip, read_bounded
+
+    raw = read_bounded(path)
+    check_zip(path, raw)  # a zip bomb is refused before any of it is unpacked
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # any unreadable workbook is reported by the importer's own read
+        return None
+    try:
+        if META_SHEET not in book.sheetnames:
+            return None
+        found: dict[str, str] = {}
+        for row in book[META_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
+            if row and isinstance(row[0], str) and row[1] is not None:
+                found[row[0]] = str(row[1])
+        return found if found.get("format") == META_FORMAT else None
+    finally:
+        book.close()
+
+
+def return_files(folder: Path) -> list[Path]:
+    """The workbooks in ``folder`` (not Excel's ``~$`` lock files), in name order."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder")
+    files = sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() == ".xlsx" and not path.name.startswith(("~$", ".")) and path.is_file()
+    )
+    if len(files) > MAX_RETURN_FILES:
+        raise ValueError(
+            f"{folder} holds {len(files)} workbooks; at most {MAX_RETURN_FILES} are read at once"
+        )
+    return files
+
+
+def read_return(path: Path, plan: Plan, *, take: Collection[str] = (), keep: Collection[str] = ()) -> Return:
+    """Read one returned workbook and check it against its request and ``plan`` as stored."""
+    found = Return(path)
+    try:
+        meta = _meta(path)
+    except TrackerError as error:
+        found.problems.extend(problem.why for problem in error.problems)
+        return found
+    if meta is None:
+        found.problems.append(f"it is not a return workbook from ipt (it has no '{META_SHEET}' sheet)")
+        return found
+    if meta.get("plan") != plan.id:
+        found.problems.append(f"it is a return for plan {meta.get('plan')!r}, not {plan.id!r}")
+        return found
+    request = next((r for r in plan.requests if r.id == meta.get("request")), None)
+    if request is None:
+        found.problems.append(f"plan {plan.id} has no request {meta.get('request')!r}")
+        return found
+    found.request = request
+    if meta.get("owner") != request.owner:
+        found.problems.append(
+            f"it names {meta.get('owner')!r} as the owner, but {request.id} was sent to {request.owner!r}"
+        )
+        return found
+    try:
+        rows = read_tracker(path, mapping=RETURN_MAPPING, required=("ref",), fills=False)
+    except TrackerError as error:
+        found.problems.extend(str(problem) for problem in error.problems)
+        return found
+    found.rows = rows
+    found.problems.extend(str(problem) for problem in rows.problems)
+    asked = {item.ref: item for item in request.actions}
+    actions = {action.ref: action for action in plan.actions}
+    for row in rows.rows:
+        ref = row.values.get("ref")
+        if not isinstance(ref, str):
+            continue
+        where = f"row {row.number}: {ref}"
+        if ref not in asked:
+            found.problems.append(f"{where} was not asked of {request.owner} in {request.id}")
+            continue
+        action = actions.get(ref)
+        if action is None:
+            found.problems.append(f"{where} is no longer in the plan")
+            continue
+        if action.owner.strip() != request.owner:
+            found.problems.append(
+                f"{where} is now owned by {action.owner or 'nobody'!r}, not {request.owner!r}; "
+                "its return is theirs to make"
+            )
+            continue
+        due = row.values.get("due_on")
+        if due is not None and due != action.due_on and not row.values.get("due_reason"):
+            found.problems.append(
+                f"{where}: a proposed new due date ({due:%d/%m/%Y}) needs its reason "
+                "in 'Reason for new due date'"
+            )
+        _compare(found, row, asked[ref], action, take=take, keep=keep)
+    return found
+
+
+def _compare(
+    found: Return,
+    row: TrackerRow,
+    asked: RequestedAction,
+    action: Action,
+    *,
+    take: Collection[str],
+    keep: Collection[str],
+) -> None:
+    ref = action.ref
+    conflicts = []
+    for name in COMPARED:
+        if name not in row.values:
+            continue
+        then, now, returned = getattr(asked, name), getattr(action, name), row.values[name]
+        if now != then and returned != now:
+            conflicts.append(Conflict(ref, name, then, now, returned))
+    if not conflicts:
+        return
+    found.conflicts.extend(conflicts)
+    if ref in take:
+        found.taken.append(ref)
+    elif ref in keep:
+        found.kept.append(ref)
+        for conflict in conflicts:
+            row.values.pop(conflict.field, None)
+    else:
+        found.held_back.append(ref)
+
+
+def read_returns(
+    paths: Iterable[Path], plan: Plan, *, take: Collection[str] = (), keep: Collection[str] = ()
+) -> list[Return]:
+    """Read every returned workbook; a workbook given twice for one request is refused the second time."""
+    found: list[Return] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        one = read_return(path, plan, take=take, keep=keep)
+        if one.request is not None and not one.refused:
+            if one.request.id in seen:
+                one.problems.append(f"{seen[one.request.id].name} is already the return for {one.request.id}")
+            else:
+                seen[one.request.id] = path
+        found.append(one)
+    return found
+
+
+def apply_returns(
+    repo: Repository, plan_id: str, returns: Sequence[Return], *, by: str, on: date, dry_run: bool = False
+) -> None:
+    """Write each accepted return (and mark its request returned) in a transaction of its own.
+
+    Held-back rows are left out; a refused return writes nothing. On a dry run, each return's
+    changes are found against the plan as stored and nothing is written."""
+    for one in returns:
+        if one.refused or one.rows is None or one.request is None:
+            continue
+        rows = _without(one.rows, set(one.held_back))
+        request = one.request
+
+        def mark(
+            txn: Transaction, _: ImportResult, request: ReturnRequest = request, one: Return = one
+        ) -> None:
+            txn.modify(
+                plan_id,
+                ReturnRequest,
+                request.id,
+                lambda stored: stored.model_copy(
+                    update={
+                        "returned_on": stored.returned_on or on,
+                        "returned_by": by,
+                        "returned_file": one.path.name,
+                        "held_back": sorted(one.held_back),
+                    }
+                ),
+            )
+
+        one.result = import_tracker(
+            repo,
+            plan_id,
+            rows,
+            by=by,
+            on=on,
+            on_why="the day the return was read",
+            dry_run=dry_run,
+            also=None if dry_run else mark,
+        )
+
+
+def _without(rows: TrackerRows, refs: set[str]) -> TrackerRows:
+    return replace(rows, rows=[row for row in rows.rows if row.values.get("ref") not in refs])
+
+
+# Chasing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseLine:
+    """One owner's latest request and whether it came back."""
+
+    request: ReturnRequest
+    state: str
+    """"returned", "not yet" (before the day asked for), "late" or "not returned"."""
+    days_late: int = 0
+
+
+def chase_list(plan: Plan, as_of: date) -> list[ChaseLine]:
+    """Each owner's latest request, as of ``as_of``: the ones not returned first, latest-due first."""
+    latest: dict[str, ReturnRequest] = {}
+    for request in plan.requests:
+        held = latest.get(request.owner)
+        if held is None or (request.sent_on, request.id) > (held.sent_on, held.id):
+            latest[request.owner] = request
+    lines = []
+    for request in latest.values():
+        if request.returned_on is not None:
+            lines.append(ChaseLine(request, "returned"))
+        elif request.due_on is not None and request.due_on < as_of:
+            lines.append(ChaseLine(request, "late", (as_of - request.due_on).days))
+        elif request.due_on is None:
+            lines.append(ChaseLine(request, "not returned"))
+        else:
+            lines.append(ChaseLine(request, "not yet"))
+    order = {"late": 0, "not returned": 1, "not yet": 2, "returned": 3}
+    return sorted(lines, key=lambda line: (order[line.state], -line.days_late, line.request.owner.casefold()))
+
+
+def problems_as_issues(one: Return) -> TrackerError:
+    """A refused return as the importer's error, for one message naming the file."""
+    return TrackerError(one.path, [TrackerIssue(None, None, None, problem) for problem in one.problems])
