@@ -54,14 +54,14 @@ READ_ONLY = (
     ("Action", 44),
     ("Due date now", 13),
     ("Status now", 13),
-    ("RAG now", 9),
-    ("% complete now", 10),
+    ("RAG now", 11),
+    ("% complete now", 14),
     ("Latest update", 44),
 )
 EDITABLE = (
     ("New status", 14, "status"),
-    ("New RAG", 10, "rag"),
-    ("New % complete", 10, "progress"),
+    ("New RAG", 12, "rag"),
+    ("New % complete", 14, "progress"),
     ("Update for this month", 48, "update"),
     ("Proposed new due date", 14, "due_on"),
     ("Reason for new due date", 36, "due_reason"),
@@ -227,6 +227,19 @@ def request_workbook(plan: Plan, request: ReturnRequest, actions: Sequence[Actio
                 cell.number_format = "dd/mm/yyyy"
     last = HEADER_ROW + max(len(actions), 1)
     first_editable = len(READ_ONLY) + 1
+    widths = [width for _, width in headings]
+    for row in range(HEADER_ROW, last + 1):
+        # Set, not left to the program: a spreadsheet does not grow a row for wrapped text it did not type.
+        lines = max(
+            _lines(sheet.cell(row, column).value, widths[column - 1]) for column in range(1, len(widths) + 1)
+        )
+        sheet.row_dimensions[row].height = 15 * max(lines, 2 if row > HEADER_ROW else 1) + 2
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     def column_range(name: str) -> str:
         position = first_editable + [n for _, _, n in EDITABLE].index(name)
@@ -261,10 +274,14 @@ def request_workbook(plan: Plan, request: ReturnRequest, actions: Sequence[Actio
     sheet.protection.formatRows = False
 
     help_sheet = book.create_sheet(HELP_SHEET)
-    help_sheet.column_dimensions["A"].width = 100
+    help_sheet.column_dimensions["A"].width = 80
     for number, line in enumerate(_help_lines(request), start=1):
         _text(help_sheet.cell(number, 1), line)
         help_sheet.cell(number, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        help_sheet.row_dimensions[number].height = 16 * _lines(line, 80) + 4
+    help_sheet.page_setup.fitToWidth = 1
+    help_sheet.page_setup.fitToHeight = 0
+    help_sheet.sheet_properties.pageSetUpPr.fitToPage = True
     help_sheet.cell(1, 1).font = Font(bold=True, size=14)
     help_sheet.protection.sheet = True
 
@@ -287,6 +304,13 @@ def request_workbook(plan: Plan, request: ReturnRequest, actions: Sequence[Actio
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _lines(value: object, width: int) -> int:
+    """About how many lines ``value`` wraps to in a column ``width`` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    return sum(max(1, -(-len(part) // max(width - 2, 1))) for part in value.splitlines() or [""])
 
 
 def _help_lines(request: ReturnRequest) -> list[str]:
@@ -355,6 +379,12 @@ class Return:
     taken: list[str] = field(default_factory=list)
     """Refs whose conflicting fields take the owner's value."""
     result: ImportResult | None = None
+    request_id: str = ""
+    """The request the workbook says it answers."""
+    owner: str = ""
+    """The owner the workbook says it is from."""
+    take: set[str] = field(default_factory=set)
+    keep: set[str] = field(default_factory=set)
 
     @property
     def refused(self) -> bool:
@@ -406,8 +436,10 @@ def return_files(folder: Path) -> list[Path]:
 
 
 def read_return(path: Path, plan: Plan, *, take: Collection[str] = (), keep: Collection[str] = ()) -> Return:
-    """Read one returned workbook and check it against its request and ``plan`` as stored."""
-    found = Return(path)
+    """Read one returned workbook and check it against its request and ``plan`` as stored now.
+
+    :func:`apply_returns` checks it again under the store's lock, against the plan as it is then."""
+    found = Return(path, take=set(take), keep=set(keep))
     try:
         meta = _meta(path)
     except TrackerError as error:
@@ -419,26 +451,38 @@ def read_return(path: Path, plan: Plan, *, take: Collection[str] = (), keep: Col
     if meta.get("plan") != plan.id:
         found.problems.append(f"it is a return for plan {meta.get('plan')!r}, not {plan.id!r}")
         return found
-    request = next((r for r in plan.requests if r.id == meta.get("request")), None)
-    if request is None:
-        found.problems.append(f"plan {plan.id} has no request {meta.get('request')!r}")
-        return found
-    found.request = request
-    if meta.get("owner") != request.owner:
-        found.problems.append(
-            f"it names {meta.get('owner')!r} as the owner, but {request.id} was sent to {request.owner!r}"
-        )
-        return found
+    found.request_id, found.owner = meta.get("request", ""), meta.get("owner", "")
     try:
-        rows = read_tracker(path, mapping=RETURN_MAPPING, required=("ref",), fills=False)
+        found.rows = read_tracker(path, mapping=RETURN_MAPPING, required=("ref",), fills=False)
     except TrackerError as error:
         found.problems.extend(str(problem) for problem in error.problems)
         return found
-    found.rows = rows
-    found.problems.extend(str(problem) for problem in rows.problems)
+    check_return(found, plan)
+    return found
+
+
+def check_return(found: Return, plan: Plan) -> TrackerRows:
+    """Check a read return against ``plan``: who it is from, which actions, reasons, conflicts.
+
+    Sets the return's problems, conflicts and held-back refs afresh, and gives the rows to
+    import: without the held-back rows, and without the conflicting fields of ``keep`` rows."""
+    assert found.rows is not None
+    found.problems = [str(problem) for problem in found.rows.problems]
+    found.conflicts, found.held_back, found.kept, found.taken = [], [], [], []
+    request = next((r for r in plan.requests if r.id == found.request_id), None)
+    found.request = request
+    if request is None:
+        found.problems.append(f"plan {plan.id} has no request {found.request_id!r}")
+        return found.rows
+    if found.owner != request.owner:
+        found.problems.append(
+            f"it names {found.owner!r} as the owner, but {request.id} was sent to {request.owner!r}"
+        )
+        return found.rows
     asked = {item.ref: item for item in request.actions}
     actions = {action.ref: action for action in plan.actions}
-    for row in rows.rows:
+    kept_rows: list[TrackerRow] = []
+    for row in found.rows.rows:
         ref = row.values.get("ref")
         if not isinstance(ref, str):
             continue
@@ -462,19 +506,14 @@ def read_return(path: Path, plan: Plan, *, take: Collection[str] = (), keep: Col
                 f"{where}: a proposed new due date ({due:%d/%m/%Y}) needs its reason "
                 "in 'Reason for new due date'"
             )
-        _compare(found, row, asked[ref], action, take=take, keep=keep)
-    return found
+        resolved = _resolved(found, row, asked[ref], action)
+        if resolved is not None:
+            kept_rows.append(resolved)
+    return replace(found.rows, rows=kept_rows)
 
 
-def _compare(
-    found: Return,
-    row: TrackerRow,
-    asked: RequestedAction,
-    action: Action,
-    *,
-    take: Collection[str],
-    keep: Collection[str],
-) -> None:
+def _resolved(found: Return, row: TrackerRow, asked: RequestedAction, action: Action) -> TrackerRow | None:
+    """The row to import: as returned, without ipt's conflicting fields (keep), or None (held back)."""
     ref = action.ref
     conflicts = []
     for name in COMPARED:
@@ -484,22 +523,25 @@ def _compare(
         if now != then and returned != now:
             conflicts.append(Conflict(ref, name, then, now, returned))
     if not conflicts:
-        return
+        return row
     found.conflicts.extend(conflicts)
-    if ref in take:
+    if ref in found.take:
         found.taken.append(ref)
-    elif ref in keep:
+        return row
+    if ref in found.keep:
         found.kept.append(ref)
-        for conflict in conflicts:
-            row.values.pop(conflict.field, None)
-    else:
-        found.held_back.append(ref)
+        values = {
+            name: value for name, value in row.values.items() if name not in {c.field for c in conflicts}
+        }
+        return replace(row, values=values)
+    found.held_back.append(ref)
+    return None
 
 
 def read_returns(
     paths: Iterable[Path], plan: Plan, *, take: Collection[str] = (), keep: Collection[str] = ()
 ) -> list[Return]:
-    """Read every returned workbook; a workbook given twice for one request is refused the second time."""
+    """Read every returned workbook; a second workbook for one request is refused."""
     found: list[Return] = []
     seen: dict[str, Path] = {}
     for path in paths:
@@ -518,21 +560,25 @@ def apply_returns(
 ) -> None:
     """Write each accepted return (and mark its request returned) in a transaction of its own.
 
-    Held-back rows are left out; a refused return writes nothing. On a dry run, each return's
-    changes are found against the plan as stored and nothing is written."""
+    Under the store's lock each return is checked again against the plan as stored then, so a
+    change saved since it was read is a conflict too, never overwritten. Held-back rows are
+    left out; a refused return writes nothing. On a dry run nothing is written."""
     for one in returns:
-        if one.refused or one.rows is None or one.request is None:
+        if one.refused or one.rows is None:
             continue
-        rows = _without(one.rows, set(one.held_back))
-        request = one.request
 
-        def mark(
-            txn: Transaction, _: ImportResult, request: ReturnRequest = request, one: Return = one
-        ) -> None:
+        def recheck(plan: Plan, rows: TrackerRows, one: Return = one) -> TrackerRows:
+            checked = check_return(one, plan)
+            if one.refused:
+                raise TrackerError(one.path, [TrackerIssue(None, None, None, why) for why in one.problems])
+            return checked
+
+        def mark(txn: Transaction, _: ImportResult, one: Return = one) -> None:
+            assert one.request is not None
             txn.modify(
                 plan_id,
                 ReturnRequest,
-                request.id,
+                one.request.id,
                 lambda stored: stored.model_copy(
                     update={
                         "returned_on": stored.returned_on or on,
@@ -543,20 +589,21 @@ def apply_returns(
                 ),
             )
 
-        one.result = import_tracker(
-            repo,
-            plan_id,
-            rows,
-            by=by,
-            on=on,
-            on_why="the day the return was read",
-            dry_run=dry_run,
-            also=None if dry_run else mark,
-        )
-
-
-def _without(rows: TrackerRows, refs: set[str]) -> TrackerRows:
-    return replace(rows, rows=[row for row in rows.rows if row.values.get("ref") not in refs])
+        try:
+            one.result = import_tracker(
+                repo,
+                plan_id,
+                one.rows,
+                by=by,
+                on=on,
+                on_why="the day the return was read",
+                dry_run=dry_run,
+                also=None if dry_run else mark,
+                recheck=recheck,
+            )
+        except TrackerError as error:
+            if not one.problems:  # a cell the plan refuses (an unknown status, a bad date order)
+                one.problems.extend(str(problem) for problem in error.problems)
 
 
 # Chasing ----------------------------------------------------------------------------------------

@@ -853,3 +853,110 @@ async def test_two_trackers_edit_different_then_the_same_action(store: Path, tmp
     assert owners["WF-03"] == ("Alice", 70)
     by = Counter((e.key, e.field, e.by) for e in audit(store, "action"))
     assert by[("WF-03", "owner", "alice")] == 1 and by[("WF-03", "progress", "bob")] == 1
+
+
+# Owners' returns -------------------------------------------------------------------------------
+
+RETURN_WRITES = 10
+
+
+def _check_requests(store: Path, result: Race, name: str) -> None:
+    requests = [r for r in stored(store).requests if r.sent_by.startswith("w")]
+    created = [e.key for e in audit(store, "return request") if e.field == "created" and e.by.startswith("w")]
+    report(name, result, len(requests), store, min_turns=2)
+    assert not result.refused
+    ids = sorted(r.id for r in requests)
+    assert ids == sorted(created) == result.texts()
+    assert len(set(ids)) == len(ids)
+
+
+def test_store_level_requests_never_share_an_id(store: Path) -> None:
+    from store.returns import make_requests
+
+    def write(path: Path, w: int, n: int) -> str:
+        made = make_requests(repo_of(path), PLAN, by=f"w{w}", on=DAY, due=None, write=lambda name, data: None)
+        assert len(made) == 1, made
+        return made[0].id
+
+    _check_requests(store, race(store, write, writes=RETURN_WRITES), "store: return requests")
+
+
+def test_cli_requests_never_share_an_id(store: Path) -> None:
+    import re
+
+    def write(path: Path, w: int, n: int) -> str:
+        said = ipt(path, w, "requests", "--out", str(path.parent / "out" / f"w{w}n{n}"), "--on", "02/12/2019")
+        found: list[str] = re.findall(r"^(RQ-\d+) to ", said, re.M)
+        assert len(found) == 1, said
+        return found[0]
+
+    _check_requests(store, race(store, write, writes=CLI_WRITES), "ipt requests --out")
+
+
+def _return_folders(store: Path, writes: int) -> dict[tuple[int, int], Path]:
+    """A returned workbook per write, each answering a request of its own with one update."""
+    import openpyxl
+
+    from store.returns import ACTIONS_SHEET, EDITABLE, HEADER_ROW, READ_ONLY, make_requests
+
+    update_column = len(READ_ONLY) + 1 + [name for _, _, name in EDITABLE].index("update")
+    repo = Repository(store)
+    folders = {}
+    for w in range(WORKERS):
+        for n in range(writes):
+            folder = store.parent / "returns" / f"w{w}n{n}"
+            folder.mkdir(parents=True)
+            written: dict[str, bytes] = {}
+            [request] = make_requests(repo, PLAN, by="setup", on=DAY, due=None, write=written.__setitem__)
+            path = folder / request.file
+            path.write_bytes(written[request.file])
+            book = openpyxl.load_workbook(path)
+            sheet = book[ACTIONS_SHEET]
+            for row in range(HEADER_ROW + 1, sheet.max_row + 1):
+                if sheet.cell(row, 1).value == f"WF-{w + 1:02d}":
+                    sheet.cell(row, update_column).value = text(w, n)
+            book.save(path)
+            folders[w, n] = folder
+    return folders
+
+
+def _check_returns(store: Path, result: Race, name: str) -> None:
+    plan = stored(store)
+    notes = sorted(u.text for a in plan.actions for u in a.updates if u.author.startswith("w"))
+    audited = sorted(
+        e.new["text"] for e in audit(store, "action", field_name="updates") if e.by.startswith("w")
+    )
+    returned = [r for r in plan.requests if r.returned_by.startswith("w")]
+    report(name, result, len(notes), store, min_turns=2)
+    assert not result.refused
+    assert notes == audited == result.texts()
+    assert len(returned) == len(result.acked)
+    for w in range(WORKERS):
+        mine = [u.text for u in plan.action(f"WF-{w + 1:02d}").updates if u.author.startswith("w")]
+        assert sorted(mine) == sorted(result.of(w))
+
+
+def test_store_level_returns(store: Path) -> None:
+    from store.returns import apply_returns, read_returns, return_files
+
+    folders = _return_folders(store, RETURN_WRITES)
+
+    def write(path: Path, w: int, n: int) -> str:
+        repo = repo_of(path)
+        found = read_returns(return_files(folders[w, n]), repo.plan(PLAN))
+        apply_returns(repo, PLAN, found, by=f"w{w}", on=DAY)
+        assert not any(one.refused for one in found), [one.problems for one in found]
+        return text(w, n)
+
+    _check_returns(store, race(store, write, writes=RETURN_WRITES), "store: owners' returns")
+
+
+def test_cli_returns(store: Path) -> None:
+    folders = _return_folders(store, CLI_WRITES)
+
+    def write(path: Path, w: int, n: int) -> str:
+        said = ipt(path, w, "returns", str(folders[w, n]), "--on", "02/12/2019")
+        assert "1 return read" in said, said
+        return text(w, n)
+
+    _check_returns(store, race(store, write, writes=CLI_WRITES), "ipt returns DIR")

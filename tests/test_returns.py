@@ -323,3 +323,46 @@ def test_status_is_complete_word(tmp_path: Path, db: Path, capsys: pytest.Captur
     fill(files[owner], back / "r.xlsx", {ref: {"status": "Blocked"}})
     assert ipt(capsys, db, "returns", str(back))[0] == 0
     assert Repository(db).plan(PLAN).action(ref).status is Status.BLOCKED
+
+
+def test_a_change_saved_after_the_return_was_read_is_still_a_conflict(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check is made again under the lock: an edit saved between reading and writing is seen."""
+    files = ask(capsys, db, tmp_path / "out")
+    owner = "Principal Social Worker"
+    ref = owners_of(Repository(db).plan(PLAN))[owner][0].ref
+    back = tmp_path / "back"
+    back.mkdir()
+    fill(files[owner], back / "r.xlsx", {ref: {"rag": "Green", "progress": 95}})
+    repo = Repository(db)
+    found = read_returns(sorted(back.iterdir()), repo.plan(PLAN))
+    assert not found[0].conflicts and not found[0].refused
+    assert (
+        ipt(capsys, db, "update", ref, "--rag", "red", "--progress", "10")[0] == 0
+    )  # another officer, meanwhile
+    apply_returns(repo, PLAN, found, by="PO", on=date(2019, 11, 12))
+    action = Repository(db).plan(PLAN).action(ref)
+    assert action.rag is Rag.RED and action.progress == 10
+    assert found[0].held_back == [ref]
+    assert {conflict.field for conflict in found[0].conflicts} == {"rag", "progress"}
+    request = next(r for r in Repository(db).plan(PLAN).requests if r.owner == owner)
+    assert request.held_back == [ref] and request.returned_on == date(2019, 11, 12)
+
+
+def test_an_owner_changed_after_the_return_was_read_refuses_it(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = ask(capsys, db, tmp_path / "out")
+    owner = "Principal Social Worker"
+    ref = owners_of(Repository(db).plan(PLAN))[owner][0].ref
+    back = tmp_path / "back"
+    back.mkdir()
+    fill(files[owner], back / "r.xlsx", {ref: {"progress": 95}})
+    repo = Repository(db)
+    found = read_returns(sorted(back.iterdir()), repo.plan(PLAN))
+    assert ipt(capsys, db, "update", ref, "--owner", "New Owner")[0] == 0
+    revision = Repository(db).revision
+    apply_returns(repo, PLAN, found, by="PO", on=date(2019, 11, 12))
+    assert found[0].refused and "is now owned by 'New Owner'" in found[0].problems[0]
+    assert Repository(db).revision == revision

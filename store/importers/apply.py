@@ -165,6 +165,7 @@ def import_tracker(
     only: set[str] | None = None,
     mapping: TrackerMapping | None = None,
     also: Callable[[Transaction, ImportResult], None] | None = None,
+    recheck: Callable[[Plan, TrackerRows], TrackerRows] | None = None,
 ) -> ImportResult:
     """Add and update the plan's actions from ``rows``; raise :class:`TrackerError` listing every
     problem (the file's and the plan's) with nothing written.
@@ -180,7 +181,11 @@ def import_tracker(
     the plan in the same transaction (not on a dry run).
 
     ``also``: more to write in the same transaction (a return marks its request returned);
-    with it, the transaction is committed even when no action changes."""
+    with it, the transaction is committed even when no action changes.
+
+    ``recheck``: run under the lock on the plan as stored, before the rows are prepared; it
+    returns the rows to import (a return leaves out what conflicts with a change made since)
+    or raises :class:`TrackerError`."""
     if only is not None:
         rows = _only(rows, only)
     if on is not None:
@@ -193,14 +198,18 @@ def import_tracker(
     repo.reload_if_changed()
     repo.plan(plan_id)  # a tracker never creates a plan: NotFound if there is none
     if dry_run:
-        prepared = _prepare(repo.plan(plan_id), rows, create_missing=create_missing, by=by, on=on)
+        plan = repo.plan(plan_id)
+        prepared = _prepare(
+            plan, recheck(plan, rows) if recheck else rows, create_missing=create_missing, by=by, on=on
+        )
         prepared.result.dry_run = True
         prepared.result.dated_on, prepared.result.dated_why = dated
         return prepared.result
     try:
         with repo.transaction(by=by) as txn:
             plan = repo.plan(plan_id)  # current: the transaction reloads what another process saved
-            prepared = _prepare(plan, rows, create_missing=create_missing, by=by, on=on)
+            checked = recheck(plan, rows) if recheck else rows
+            prepared = _prepare(plan, checked, create_missing=create_missing, by=by, on=on)
             prepared.result.dated_on, prepared.result.dated_why = dated
             saving = mapping is not None and mapping not in plan.mappings
             if not (prepared.themes or prepared.recommendations or prepared.actions or saving or also):
