@@ -347,12 +347,13 @@ class Conflict:
 
     def __str__(self) -> str:
         return (
-            f"{self.ref} {self.field}: was {_shown(self.asked)} when asked, "
-            f"is now {_shown(self.now)} in ipt, the return says {_shown(self.returned)}"
+            f"{self.ref} {self.field}: was {shown(self.asked)} when asked, "
+            f"is now {shown(self.now)} in ipt, the return says {shown(self.returned)}"
         )
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A compared value as a person reads it: a RAG or status by its label, a date as 31/03/2020."""
     if value is None:
         return "–"
     if isinstance(value, Rag | Status):

@@ -59,7 +59,13 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
         )
 
 
-TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
+TASKS = (
+    "Export board pack…",
+    "Import tracker…",
+    "Take snapshot…",
+    "Compare snapshots…",
+    "Read owners' returns…",
+)
 
 
 # The tasks' screens are imported when chosen, not when the app starts: together they pull in
@@ -76,6 +82,12 @@ def open_import(app: IptApp) -> None:
     from tui.screens.import_dialog import import_flow
 
     import_flow(app)
+
+
+def open_returns(app: IptApp) -> None:
+    from tui.screens.returns_dialog import returns_flow
+
+    returns_flow(app)
 
 
 def open_snapshot(app: IptApp) -> None:
@@ -96,6 +108,7 @@ def tasks(app: IptApp) -> Iterator[Candidate]:
     yield TASKS[1], "Bring in an .xlsx or .csv action tracker, checked first", partial(open_import, app)
     yield TASKS[2], "Freeze the plan as it stands, for a later board", partial(open_snapshot, app)
     yield TASKS[3], "What moved between two snapshots", partial(open_compare, app)
+    yield TASKS[4], "Bring in the owners' returned workbooks, checked first", partial(open_returns, app)
 
 
 def plain_highlight(text: str, query: str) -> Content:

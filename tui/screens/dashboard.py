@@ -30,6 +30,7 @@ from tui.presentation import (
 from tui.screens.base import SectionScreen
 
 if TYPE_CHECKING:
+    from store.returns import ChaseLine
     from store.rollups import ActionDeadline, KpiStatus, PlanSummary
 
 LIST_LIMIT = 6
@@ -169,6 +170,27 @@ def kpi_tile(status: KpiStatus) -> Text:
     return text
 
 
+def returns_text(lines: Sequence[ChaseLine]) -> Text:
+    """Who has sent back their monthly return, and who to chase (the late first)."""
+    waiting = [line for line in lines if line.state != "returned"]
+    text = Text("Owners' returns  ", style="bold")
+    text.append(f"{len(lines) - len(waiting)} of {len(lines)} returned")
+    if not waiting:
+        return text
+    late = [line for line in waiting if line.state == "late"]
+    text.append(f"; {len(late)} late" if late else "; none late yet", style="bold red" if late else "dim")
+    for line in waiting[:LIST_LIMIT]:
+        text.append("\n  ")
+        text.append_text(literal(line.request.owner))
+        if line.state == "late":
+            text.append(f"  {line.days_late} day{'s' if line.days_late != 1 else ''} late", style="red")
+        elif line.request.due_on is not None:
+            text.append(f"  due {line.request.due_on:%d %b}", style="dim")
+    if len(waiting) > LIST_LIMIT:
+        text.append(f"\n  … and {len(waiting) - LIST_LIMIT} more", style="dim")
+    return text
+
+
 class DashboardScreen(SectionScreen):
     """Plan, progress, RAG, deadlines, themes, coverage and KPI tiles on one scrolling page."""
 
@@ -183,6 +205,7 @@ class DashboardScreen(SectionScreen):
                 yield Static(id="dash-due-soon", classes="panel half")
             yield Static(id="dash-themes", classes="panel")
             yield Static(id="dash-coverage", classes="panel")
+            yield Static(id="dash-returns", classes="panel")
             yield Static(Text("Scorecard", style="bold"), id="dash-kpi-title")
             yield Grid(id="dash-kpis")
 
@@ -208,6 +231,12 @@ class DashboardScreen(SectionScreen):
         )
         self.query_one("#dash-themes", Static).update(themes_table(summary))
         self.query_one("#dash-coverage", Static).update(coverage_text(summary))
+        returns = self.query_one("#dash-returns", Static)
+        returns.display = bool(plan.requests)
+        if plan.requests:  # the returns module (and the importer under it) only when there are some
+            from store.returns import chase_list
+
+            returns.update(returns_text(chase_list(plan, self.ipt.as_of)))
         grid = self.query_one("#dash-kpis", Grid)
         grid.remove_children()
         grid.mount_all(Static(kpi_tile(status), classes="kpi-tile") for status in summary.kpis)
