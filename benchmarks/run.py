@@ -68,9 +68,16 @@ from benchmarks.workloads import (
     EXPORT_FLOOR,
     EXPORT_FORMATS,
     IMPORT_FLOOR,
+    MESSY_FLOOR,
+    MESSY_TRACKER_NAME,
+    REQUESTS_FLOOR,
     ExportTimer,
     ImportTimer,
+    MessyImportTimer,
+    RequestsTimer,
     folder_bytes,
+    messy_tracker_store,
+    owners_store,
     take_snapshots,
     tracker_store,
     ui_figures,
@@ -149,6 +156,12 @@ class Config:
     import_actions: int = 5_000
     """Rows in the tracker XLSX that is imported."""
     import_runs: int = 5
+    messy_rows: int = 5_000
+    """Actions in the messy council tracker that is read (with its section and sub-action rows)."""
+    request_owners: int = 50
+    """Owners asked for their monthly return, each with a workbook of their open actions."""
+    request_actions: int = 1_000
+    """Actions in the plan the owners' requests are written from."""
     ui: bool = True
     """Time the UI (start-up and keystrokes, :mod:`benchmarks.tui_bench`) at ``main_actions``."""
     seed: int = DEFAULT_SEED
@@ -184,6 +197,9 @@ class Config:
             large_export_runs=2,
             import_actions=60,
             import_runs=2,
+            messy_rows=60,
+            request_owners=5,
+            request_actions=40,
             ui=False,
         )
 
@@ -504,6 +520,36 @@ def measure_import(folder: Path, config: Config) -> dict[str, Any]:
     }
 
 
+def measure_messy_import(folder: Path, config: Config) -> dict[str, Any]:
+    """Read and dry-run a council tracker of ``config.messy_rows`` actions laid out as councils do."""
+    plan = config.plan(config.messy_rows)
+    store = messy_tracker_store(folder, plan, seed=config.seed)
+    del plan
+    with workers([store], config.seed, MessyImportTimer) as timers:
+        [series] = time_rounds(timers, ("read_once", "dry_run_once", "floor_once"), config.import_runs)
+    floor = series["floor_once"]
+    return {
+        "rows": config.messy_rows,
+        "file_bytes": store.path.with_name(MESSY_TRACKER_NAME).stat().st_size,
+        "read": with_floor(series["read_once"], floor, MESSY_FLOOR),
+        "dry_run": with_floor(series["dry_run_once"], floor, MESSY_FLOOR),
+    }
+
+
+def measure_requests(folder: Path, config: Config) -> dict[str, Any]:
+    """Write (and record) every owner's request workbook for a plan shared among ``request_owners``."""
+    plan = config.plan(config.request_actions)
+    store = owners_store(folder, plan, owners=config.request_owners, seed=config.seed)
+    del plan
+    with workers([store], config.seed, RequestsTimer) as timers:
+        [series] = time_rounds(timers, ("write_once", "floor_once"), config.import_runs)
+    return {
+        "owners": config.request_owners,
+        "actions": config.request_actions,
+        "write": with_floor(series["write_once"], series["floor_once"], REQUESTS_FLOOR),
+    }
+
+
 def per_thousand(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Median milliseconds per 1,000 actions, per size, for open, edit and every export.
 
@@ -608,6 +654,10 @@ def collect(config: Config, progress: Progress | None = None) -> Figures:
         # Importing a tracker.
         say(f"importing a {config.import_actions:,}-row tracker")
         figures["import"] = measure_import(root / "import", config)
+        say(f"reading a {config.messy_rows:,}-row council tracker as laid out")
+        figures["messy_import"] = measure_messy_import(root / "messy", config)
+        say(f"writing {config.request_owners} owners' request workbooks")
+        figures["requests"] = measure_requests(root / "requests", config)
 
         # One row per plan size, each with the main store's history.
         rows = []
@@ -842,6 +892,31 @@ def render(figures: Figures) -> str:
         imports.render(),
         "",
     ]
+
+    messy = figures.get("messy_import")
+    if messy is not None:
+        table = _Table(("", "median", "p90", "min", "runs", "floor", "ratio"))
+        table.add("read_tracker", *_timing_cells(messy["read"]))
+        table.add("dry run (rows read)", *_timing_cells(messy["dry_run"]))
+        out += [
+            f"Council tracker: {messy['rows']:,} actions laid out as councils do "
+            f"({_mb(messy['file_bytes'])}): title rows, merged two-row header, section rows,",
+            "  fill-only RAG, a hidden column, quarters, shares",
+            table.render(),
+            f"  floor = {MESSY_FLOOR}",
+            "",
+        ]
+    requests = figures.get("requests")
+    if requests is not None:
+        table = _Table(("", "median", "p90", "min", "runs", "floor", "ratio"))
+        table.add("requests --out", *_timing_cells(requests["write"]))
+        out += [
+            f"Owners' request workbooks: {requests['owners']} owners of {requests['actions']:,} actions, "
+            "written and recorded",
+            table.render(),
+            f"  floor = {REQUESTS_FLOOR}",
+            "",
+        ]
 
     exports = list(EXPORT_FORMATS)
     sizes = _Table(

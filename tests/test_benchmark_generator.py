@@ -160,6 +160,8 @@ def test_harness_returns_every_figure(tiny_figures: dict[str, Any]) -> None:
         "audit_growth",
         "snapshot_growth",
         "import",
+        "messy_import",
+        "requests",
         "sizes",
         "per_thousand",
         "targets",
@@ -185,6 +187,18 @@ def test_harness_returns_every_figure(tiny_figures: dict[str, Any]) -> None:
         assert target["met"] == (target["measured"] <= target["limit"]), target
     assert len(tiny_figures["targets"]) == 3 + len(EXPORT_FORMATS)
     assert tiny_figures["ui"] is None
+
+
+def test_the_council_tracker_and_the_owners_requests_are_timed(tiny_figures: dict[str, Any]) -> None:
+    config = Config.tiny()
+    messy = tiny_figures["messy_import"]
+    assert messy["rows"] == config.messy_rows and messy["file_bytes"] > 0
+    for key in ("read", "dry_run"):
+        _timing_is_positive(messy[key])
+        assert messy[key]["floor"]["what"].startswith("openpyxl load_workbook()")
+    requests = tiny_figures["requests"]
+    assert (requests["owners"], requests["actions"]) == (config.request_owners, config.request_actions)
+    _timing_is_positive(requests["write"])
 
 
 def test_every_export_format_is_timed(tiny_figures: dict[str, Any]) -> None:
