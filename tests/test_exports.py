@@ -102,9 +102,9 @@ def test_xlsx_is_typed_filtered_and_frozen(tmp_path: Path) -> None:
         assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
     funding = book["Funding"]
     headers = [cell.value for cell in funding[1]]
-    amount = funding.cell(row=2, column=headers.index("Allocated") + 1)
+    amount = funding.cell(row=2, column=headers.index("Allocated £000") + 1)
     assert isinstance(amount.value, int | float) and amount.value == 8063000
-    assert "£" in amount.number_format
+    assert amount.number_format.startswith("#,##0,")  # shown as 8,063 (£000), kept to the penny
     actions = book["Actions"]
     due = actions.cell(row=2, column=[c.value for c in actions[1]].index("Due") + 1)
     assert isinstance(due.value, datetime) and due.value.date() == plan.actions[0].due_on
@@ -405,3 +405,20 @@ def test_html_renders_and_prints_in_chromium(tmp_path: Path) -> None:
     assert png.exists() and png.stat().st_size > 0
     assert pdf.exists() and pdf.stat().st_size > 0
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_html_keeps_refs_and_dates_whole_and_prints_wide_tables_landscape() -> None:
+    plan = oldham()
+    from store.exports import render_pack
+
+    html = render_pack(plan, as_of=date(2019, 11, 20), fmt="html").decode()
+    ref, due = plan.actions[0].ref, plan.actions[0].due_on
+    assert due is not None
+    assert f'<td class="nb">{ref}</td>' in html
+    assert f'<td class="nb">{due.isoformat()}</td>' in html
+    assert "td.nb { white-space: nowrap; }" in html and "@page wide { size: A4 landscape;" in html
+    assert '<section class="wide"><h2>Actions</h2>' in html
+    assert "<section><h2>Recommendations</h2>" in html  # six columns fit a portrait page
+    gaps = re.search(r"Gaps: recommendations with no live action</td><td[^>]*>(\d+)</td>", html)
+    assert gaps is not None and gaps[1] == "0"
+    assert re.search(r"Gap numbers</td><td[^>]*>none</td>", html)

@@ -11,13 +11,14 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import to_excel
 
 from store.exports import render_pack
-from store.exports.xlsx import DATE_FORMAT, MONEY_FORMAT, _serial
+from store.exports.xlsx import DATE_FORMAT, MONEY_FORMAT, WRAP_AT, _serial
 from store.importers.sources import read_sheet
 from store.models import Action, Allocation, Plan
 from tests.conftest import make_plan
@@ -89,11 +90,92 @@ def test_every_sheet_has_a_bold_frozen_filtered_header_and_sized_columns() -> No
         header = [cell for cell in sheet[1] if cell.value is not None]
         last = header[-1].column_letter
         assert sheet.freeze_panes == "A2", sheet.title
-        assert sheet.auto_filter.ref == f"A1:{last}{max(sheet.max_row, 1)}", sheet.title
+        totalled = sheet.cell(sheet.max_row, 1).value == "Total"
+        assert sheet.auto_filter.ref == f"A1:{last}{max(sheet.max_row - totalled, 1)}", sheet.title
         for cell in header:
             assert cell.font.b, (sheet.title, cell.coordinate)
             width = sheet.column_dimensions[cell.column_letter].width
-            assert width == max(10, min(50, len(str(cell.value)) + 4)), (sheet.title, cell.value)
+            widest = max(
+                [len(str(cell.value)) + 2]
+                + [shown(below) for below in sheet[cell.column_letter][1 : len(sheet[cell.column_letter])]]
+            )
+            assert width == max(8, min(WRAP_AT, widest)) + 2, (sheet.title, cell.value)
+
+
+def shown(cell: Any) -> int:
+    """How wide a cell shows: a date 10, money in £000 with brackets, text its longest line."""
+    value = cell.value
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 10
+    if cell.number_format == MONEY_FORMAT:
+        return len(f"{int(value) // 1000:,}") + 2
+    return max(len(line) for line in str(value).splitlines()) if str(value) else 0
+
+
+def test_money_in_thousands_with_brackets_and_a_total_row() -> None:
+    allocations = [
+        Allocation(
+            id="A1", source="growth_bid", category="investment", financial_year="2019/20", amount="1500000.50"
+        ),
+        Allocation(
+            id="A2",
+            source="reserves",
+            category="budget_reduction",
+            financial_year="2019/20",
+            amount="-250000",
+        ),
+    ]
+    book = workbook(make_plan().model_copy(update={"allocations": allocations, "spend": []}))
+    sheet = load_workbook(io.BytesIO(book))["Funding"]
+    assert sheet["J1"].value == "Allocated £000"
+    assert [sheet.cell(row, 10).value for row in (2, 3)] == [Decimal("1500000.5"), -250000]
+    assert sheet["J2"].number_format == MONEY_FORMAT == '#,##0,;[Red](#,##0,);"–"'
+    total = sheet.cell(4, 10)
+    assert sheet["A4"].value == "Total" and sheet["A4"].font.b
+    assert total.value == Decimal("1250000.5") and total.font.b and total.number_format == MONEY_FORMAT
+    assert sheet.auto_filter.ref == "A1:M3"  # the total row stays put when the table is filtered
+    monitoring = load_workbook(io.BytesIO(book))["Monitoring"]
+    last = monitoring.max_row
+    assert monitoring.cell(last, 1).value == "Total"
+    budgets = [monitoring.cell(row, 4).value for row in range(2, last)]
+    assert monitoring.cell(last, 4).value == sum(budgets)
+
+
+def test_long_text_wraps_in_a_column_no_wider_than_the_limit() -> None:
+    title = "Recruit and retain experienced social workers " * 4
+    plan = make_plan()
+    plan = plan.model_copy(update={"actions": [plan.actions[0].model_copy(update={"title": title.strip()})]})
+    sheet = load_workbook(io.BytesIO(workbook(plan)))["Actions"]
+    assert sheet["C2"].alignment.wrap_text
+    assert sheet.column_dimensions["C"].width == WRAP_AT + 2
+    assert not sheet["A2"].alignment.wrap_text
+
+
+def test_changes_are_typed_dates_numbers_and_money(tmp_path: Path) -> None:
+    from store.compare import compare_plans
+
+    before = make_plan()
+    after = before.model_copy(
+        update={
+            "actions": [
+                before.actions[0].model_copy(update={"progress": 60, "due_on": date(2020, 1, 31)}),
+                *before.actions[1:],
+            ]
+        }
+    )
+    comparison = compare_plans(before, date(2019, 11, 1), after, date(2019, 12, 20))
+    book = render_pack(after, as_of=date(2019, 12, 20), fmt="xlsx", comparison=comparison)
+    sheet = load_workbook(io.BytesIO(book))["Changes"]
+    rows = {(row[0], row[1]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    moved = rows["Due date moved", before.actions[0].ref]
+    assert moved[3].date() == before.actions[0].due_on and moved[4].date() == date(2020, 1, 31)
+    assert isinstance(moved[5], int)
+    progress = rows["Progress moved", before.actions[0].ref]
+    assert progress[3:] == (0, 60, 60)
+    overdue = [row for key, row in rows.items() if key[0] == "Newly overdue"]
+    assert overdue and all(isinstance(row[5], int) and row[5] > 0 for row in overdue)
 
 
 TEXT = '  Café £1,000 — it’s “done” & <ok> "quoted" 🎉\nsecond line\twith a tab  '

@@ -22,11 +22,18 @@ from store.exports.content import (
 )
 from store.exports.svg import RAG_COLOURS, e, kpi_chart, rag_by_theme_chart, spend_by_year_chart
 
+NO_BREAK = 24
+"""A cell of one word no longer than this (a ref, a date, a financial year) is never wrapped."""
+WIDE = 8
+"""A section whose tables have this many columns or more is printed on a landscape page."""
+
 CSS = """
 @page { size: A4; margin: 14mm 12mm; }
+@page wide { size: A4 landscape; margin: 12mm 12mm; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; font-size: 10.5pt;
-  color: #1b1b1b; margin: 0 auto; max-width: 190mm; line-height: 1.35; }
+  color: #1b1b1b; margin: 0 auto; max-width: 273mm; line-height: 1.35; }
+p, .grid { max-width: 190mm; }
 h1 { font-size: 18pt; margin: 0 0 2mm; } h2 { font-size: 14pt; border-bottom: 2px solid #1a237e;
   padding-bottom: 1mm; margin-top: 6mm; } h3 { font-size: 11.5pt; margin: 4mm 0 1.5mm; }
 .meta { color: #444; margin: 0 0 3mm; }
@@ -35,6 +42,8 @@ th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-
   overflow-wrap: break-word; }
 svg { max-width: 100%; height: auto; }
 th { background: #e8eaf6; } td.num, th.num { text-align: right; white-space: nowrap; }
+td.nb { white-space: nowrap; }
+section.wide { page: wide; }
 tr { page-break-inside: avoid; }
 .grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 4mm; }
 .theme { border: 1px solid #ccc; padding: 2mm; margin-bottom: 2mm; page-break-inside: avoid; }
@@ -59,9 +68,15 @@ def _table(table: Table, level: int = 3) -> str:
     def cls(index: int) -> str:
         return ' class="num"' if index in table.numeric else ""
 
+    def cell_cls(index: int, cell: str) -> str:
+        if index in table.numeric:
+            return ' class="num"'
+        # A ref, a date or another short token never breaks at its hyphens.
+        return ' class="nb"' if cell and len(cell) <= NO_BREAK and " " not in cell else ""
+
     header = "".join(f"<th{cls(i)}>{e(column)}</th>" for i, column in enumerate(table.columns))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{e(cell)}</td>" for i, cell in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{cell_cls(i, cell)}>{e(cell)}</td>" for i, cell in enumerate(row)) + "</tr>"
         for row in table.rows
     )
     return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
@@ -138,12 +153,15 @@ def render_html(ctx: PackContext) -> bytes:
         out.extend(_table(table) for table in changes)
         if not changes:
             out.append("<p>No changes.</p>")
-    out.append("</section><section><h2>Actions</h2>")
-    out.append(_table(actions_table(ctx)))
-    out.append("</section><section><h2>Recommendations</h2>")
-    out.append(_table(recommendations_table(ctx)))
-    out.append("</section><section><h2>Funding and monitoring</h2>")
-    out.extend(_table(table) for table in funding_tables(ctx))
-    out.append(_table(monitoring_table(ctx)))
-    out.append("</section></body></html>\n")
+    out.append("</section>")
+    for heading, tables in (
+        ("Actions", [actions_table(ctx)]),
+        ("Recommendations", [recommendations_table(ctx)]),
+        ("Funding and monitoring", [*funding_tables(ctx), monitoring_table(ctx)]),
+    ):
+        wide = any(len(table.columns) >= WIDE for table in tables)
+        out.append(f'<section class="wide"><h2>{heading}</h2>' if wide else f"<section><h2>{heading}</h2>")
+        out.extend(_table(table) for table in tables)
+        out.append("</section>")
+    out.append("</body></html>\n")
     return "".join(out).encode("utf-8")

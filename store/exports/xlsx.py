@@ -36,10 +36,11 @@ from datetime import date
 from decimal import Decimal
 
 from store.compare import Comparison
-from store.exports._common import PackContext, action_row, neutralise, theme_name
-from store.exports.content import changes_tables
+from store.exports._common import PackContext, action_row, neutralise, rag_word, theme_name
 
-MONEY_FORMAT = "£#,##0.00;[Red]-£#,##0.00"
+MONEY_FORMAT = '#,##0,;[Red](#,##0,);"–"'
+"""Pounds shown in £000 (the trailing comma divides by 1,000), negatives in brackets, zero as a
+dash; the cell keeps the exact value to the penny. Money headings say "£000"."""
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0.0"
 
@@ -81,6 +82,11 @@ def _escape(text: str) -> str:
 _BOLD = 1
 _MONEY = 2
 _DATE = 3
+_WRAP = 4
+_BOLD_MONEY = 5
+_HEADING = 6
+WRAP_AT = 60
+"""Widest a column is made for its text (in characters); longer text wraps within it."""
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -99,10 +105,15 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -126,11 +137,43 @@ _EXCEL_DAY_ZERO = date(1899, 12, 30).toordinal()
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """One worksheet: its name, header and rows of typed cells."""
+    """One worksheet: its name, header and rows of typed cells, and a total row if it has money."""
 
     name: str
     columns: Sequence[str]
     rows: Sequence[Sequence[Cell]]
+    totals: Sequence[Cell] | None = None
+    """A row under the table, in bold: "Total" and each money column's sum (outside the filter)."""
+
+
+def _with_totals(name: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> _Table:
+    """The table with a total row summing each money column (the first cell says "Total")."""
+    money = [
+        position for position in range(len(columns)) if any(isinstance(row[position], Money) for row in rows)
+    ]
+    totals: list[Cell] = [None] * len(columns)
+    totals[0] = "Total"
+    for position in money:
+        total = Decimal(0)
+        for row in rows:
+            value = row[position]
+            if isinstance(value, Decimal):
+                total += value
+        totals[position] = Money(total)
+    return _Table(name, columns, rows, totals)
+
+
+def _shown_width(value: Cell) -> int:
+    """About how many characters ``value`` takes as the sheet shows it (longest line of text)."""
+    if isinstance(value, str):
+        return max(map(len, value.splitlines())) if "\n" in value else len(value)
+    if isinstance(value, Money):
+        return len(f"{int(value) // 1000:,}") + 2
+    if isinstance(value, date):
+        return 10
+    if value is None:
+        return 0
+    return len(str(value))
 
 
 def _column_letter(number: int) -> str:
@@ -168,48 +211,81 @@ def _inline_string(value: str) -> str:
 
 
 def _worksheet(table: _Table, texts: dict[str, str], *, selected: bool) -> str:
-    """The worksheet XML of ``table``; ``texts`` caches each text's ``<is>`` element."""
+    """The worksheet XML of ``table``; ``texts`` caches each text's ``<is>`` element.
+
+    Each column is as wide as its widest cell (up to :data:`WRAP_AT` characters); longer text
+    wraps within it. A total row, if any, is under the rows and outside the auto filter."""
     letters = [_column_letter(position) for position in range(1, len(table.columns) + 1)]
-    extent = f"A1:{letters[-1]}{len(table.rows) + 1}"
+    filtered = f"A1:{letters[-1]}{len(table.rows) + 1}"
+    last = len(table.rows) + 1 + (table.totals is not None)
     view = ' tabSelected="1"' if selected else ""
-    parts = [
-        f'{_DECLARATION}<worksheet xmlns="{_MAIN}"><dimension ref="{extent}"/>',
-        f'<sheetViews><sheetView{view} workbookViewId="0">',
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>',
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
-        '<sheetFormatPr defaultRowHeight="15"/><cols>',
-    ]
-    for position, column in enumerate(table.columns, start=1):
-        width = max(10, min(50, len(column) + 4))
-        parts.append(f'<col min="{position}" max="{position}" width="{width}" customWidth="1"/>')
-    parts.append('</cols><sheetData><row r="1">')
-    for letter, column in zip(letters, table.columns, strict=True):
-        parts.append(f'<c r="{letter}1" s="{_BOLD}" t="inlineStr">{_inline_string(column)}</c>')
-    parts.append("</row>")
-    append = parts.append
+    widths = [len(column) + 2 for column in table.columns]
+    rows: list[str] = []
+    append = rows.append
     for number, row in enumerate(table.rows, start=2):
         append(f'<row r="{number}">')
-        for letter, value in zip(letters, row, strict=True):
+        opened, lines = len(rows) - 1, 1
+        for position, (letter, value) in enumerate(zip(letters, row, strict=True)):
             if isinstance(value, str):
                 text = texts.get(value)
                 if text is None:
                     text = texts[value] = _inline_string(value)
                 if text:
-                    append(f'<c r="{letter}{number}" t="inlineStr">{text}</c>')
+                    shown = max(map(len, value.splitlines())) if "\n" in value else len(value)
+                    if shown > widths[position]:
+                        widths[position] = shown
+                    style = ""
+                    if shown > WRAP_AT or "\n" in value:
+                        style = f' s="{_WRAP}"'
+                        wrapped = sum(-(-max(len(line), 1) // WRAP_AT) for line in value.splitlines())
+                        lines = max(lines, wrapped)
+                    append(f'<c r="{letter}{number}"{style} t="inlineStr">{text}</c>')
             elif value is None:
                 continue
             elif isinstance(value, Money):
+                widths[position] = max(widths[position], _shown_width(value))
                 append(f'<c r="{letter}{number}" s="{_MONEY}"><v>{_decimal_text(value)}</v></c>')
             elif isinstance(value, date):
+                widths[position] = max(widths[position], 10)
                 append(f'<c r="{letter}{number}" s="{_DATE}"><v>{_serial(value)}</v></c>')
             elif isinstance(value, Decimal):
+                widths[position] = max(widths[position], _shown_width(value))
                 append(f'<c r="{letter}{number}"><v>{_decimal_text(value)}</v></c>')
             else:
+                widths[position] = max(widths[position], _shown_width(value))
                 append(f'<c r="{letter}{number}"><v>{value:d}</v></c>')
+        if lines > 1:  # set, as a spreadsheet does not grow a row for text wrapped by the file
+            rows[opened] = f'<row r="{number}" ht="{15 * min(lines, 20)}" customHeight="1">'
         append("</row>")
+    if table.totals is not None:
+        append(f'<row r="{last}">')
+        for position, (letter, value) in enumerate(zip(letters, table.totals, strict=True)):
+            if isinstance(value, Money):
+                widths[position] = max(widths[position], _shown_width(value))
+                append(f'<c r="{letter}{last}" s="{_BOLD_MONEY}"><v>{_decimal_text(value)}</v></c>')
+            elif isinstance(value, str):
+                append(f'<c r="{letter}{last}" s="{_BOLD}" t="inlineStr">{_inline_string(value)}</c>')
+        append("</row>")
+    parts = [
+        f'{_DECLARATION}<worksheet xmlns="{_MAIN}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+        f'<dimension ref="A1:{letters[-1]}{last}"/>',
+        f'<sheetViews><sheetView{view} workbookViewId="0">',
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>',
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/><cols>',
+    ]
+    for position, width in enumerate(widths, start=1):
+        shown = max(8, min(WRAP_AT, width)) + 2
+        parts.append(f'<col min="{position}" max="{position}" width="{shown}" customWidth="1"/>')
+    parts.append('</cols><sheetData><row r="1">')
+    for letter, column in zip(letters, table.columns, strict=True):
+        parts.append(f'<c r="{letter}1" s="{_HEADING}" t="inlineStr">{_inline_string(column)}</c>')
+    parts.append("</row>")
+    parts.extend(rows)
     parts.append(
-        f'</sheetData><autoFilter ref="{extent}"/>'
+        f'</sheetData><autoFilter ref="{filtered}"/>'
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
         "</worksheet>"
     )
     return "".join(parts)
@@ -325,34 +401,109 @@ def _summary_rows(ctx: PackContext) -> list[tuple[Cell, Cell]]:
         ("Complete (blue)", summary.rag.blue),
         ("Recommendations", summary.coverage.total),
         ("Recommendations covered", summary.coverage.covered),
-        ("Allocated", Money(summary.allocations.total)),
-        ("Spent", Money(summary.spend.total.actual)),
-        ("Committed", Money(summary.spend.total.committed)),
+        ("Allocated (£000)", Money(summary.allocations.total)),
+        ("Spent (£000)", Money(summary.spend.total.actual)),
+        ("Committed (£000)", Money(summary.spend.total.committed)),
     ]
     if plan.inspection:
         rows += [(f"Judgement: {j.criterion}", j.judgement.value) for j in plan.inspection.judgements]
     rows += [
-        (f"Allocated {year}", Money(amount)) for year, amount in summary.allocations.by_financial_year.items()
+        (f"Allocated {year} (£000)", Money(amount))
+        for year, amount in summary.allocations.by_financial_year.items()
     ]
     rows += [
-        (f"Allocated from {source.label.lower()}", Money(amount))
+        (f"Allocated from {source.label.lower()} (£000)", Money(amount))
         for source, amount in summary.allocations.by_source.items()
     ]
     rows += [
-        (f"Allocated as {category.label.lower()}", Money(amount))
+        (f"Allocated as {category.label.lower()} (£000)", Money(amount))
         for category, amount in summary.allocations.by_category.items()
     ]
     return rows
 
 
 def _changes_rows(comparison: Comparison | None) -> list[tuple[Cell, ...]]:
+    """Every change since the snapshot before, one row each: dates as dates, days and
+    percentages as numbers, money as money (the Markdown and HTML packs show the same as text)."""
     if comparison is None:
         return []
     rows: list[tuple[Cell, ...]] = []
-    for table in changes_tables(comparison):
-        for row in table.rows:
-            padded = (*row, "", "", "", "", "")[:5]
-            rows.append((table.title, *padded))
+
+    def add(
+        change: str, item: Cell, detail: Cell = None, was: Cell = None, now: Cell = None, more: Cell = None
+    ) -> None:
+        rows.append((change, item, detail, was, now, more))
+
+    for done in comparison.newly_complete:
+        add("Newly complete", done.action.ref, done.action.title, None, done.completed_on)
+    for title, moves in (
+        ("RAG improved", comparison.rag_up),
+        ("RAG worsened", comparison.rag_down),
+        ("RAG first assessed or cleared", comparison.rag_other),
+    ):
+        for move in moves:
+            add(title, move.action.ref, move.action.title, rag_word(move.from_rag), rag_word(move.to_rag))
+    for late in comparison.newly_overdue:
+        add("Newly overdue", late.action.ref, late.action.title, late.due_on, None, late.days_overdue)
+    for moved in comparison.due_dates_moved:
+        add("Due date moved", moved.action.ref, moved.action.title, moved.from_due, moved.to_due, moved.days)
+    for progress in comparison.progress_moved:
+        add(
+            "Progress moved",
+            progress.action.ref,
+            progress.action.title,
+            progress.from_progress,
+            progress.to_progress,
+            progress.points,
+        )
+    for title, briefs in (
+        ("Action added", comparison.actions_added),
+        ("Action removed", comparison.actions_removed),
+        ("Newly cancelled", comparison.newly_cancelled),
+        ("Reinstated", comparison.reinstated),
+    ):
+        for brief in briefs:
+            add(title, brief.ref, brief.title, None, None, brief.theme)
+    for title, spend_moves in (
+        ("Spend moved by financial year", comparison.spend_by_financial_year),
+        ("Spend moved by theme", comparison.spend_by_theme),
+    ):
+        for spend in spend_moves:
+            add(
+                f"{title} (£000)",
+                spend.name,
+                "actual",
+                Money(spend.actual_before),
+                Money(spend.actual_after),
+                Money(spend.actual_change),
+            )
+            if spend.committed_change:
+                add(
+                    f"{title} (£000)",
+                    spend.name,
+                    "committed",
+                    Money(spend.committed_before),
+                    Money(spend.committed_after),
+                    Money(spend.committed_change),
+                )
+    for kpi in comparison.kpis_moved:
+        rating = ("New" if kpi.from_rating is None else kpi.from_rating.label) + " → " + kpi.to_rating.label
+        add(
+            "KPI moved",
+            kpi.name,
+            rating,
+            kpi.from_reading.value if kpi.from_reading else None,
+            kpi.to_reading.value if kpi.to_reading else None,
+            kpi.direction.value.capitalize() if kpi.direction else "",
+        )
+    for title, recs in (
+        ("Recommendation newly covered", comparison.recommendations_newly_covered),
+        ("Recommendation with all actions newly complete", comparison.recommendations_newly_actions_complete),
+        ("Recommendation newly uncovered", comparison.recommendations_newly_uncovered),
+    ):
+        for rec in recs:
+            was = "Not in plan" if rec.from_state is None else rec.from_state.label
+            add(title, rec.number, rec.text, was, rec.to_state.label)
     return rows
 
 
@@ -380,7 +531,7 @@ def render_xlsx(ctx: PackContext) -> bytes:
                 for item in summary.coverage.recommendations
             ],
         ),
-        _Table(
+        _with_totals(
             "Funding",
             (
                 "Id",
@@ -392,10 +543,10 @@ def render_xlsx(ctx: PackContext) -> bytes:
                 "Purpose",
                 "Approved by",
                 "Approved on",
-                "Allocated",
-                "Spent",
-                "Committed",
-                "Remaining",
+                "Allocated £000",
+                "Spent £000",
+                "Committed £000",
+                "Remaining £000",
             ),
             [
                 (
@@ -416,16 +567,16 @@ def render_xlsx(ctx: PackContext) -> bytes:
                 for r in summary.allocation_spend
             ],
         ),
-        _Table(
+        _with_totals(
             "Monitoring",
             (
                 "Period",
                 "Group",
                 "Service area",
-                "Budget",
-                "Forecast",
-                "Use of reserves",
-                "Variance",
+                "Budget £000",
+                "Forecast £000",
+                "Use of reserves £000",
+                "Variance £000",
                 "Reason",
             ),
             [
@@ -472,6 +623,10 @@ def render_xlsx(ctx: PackContext) -> bytes:
                 for s in summary.kpis
             ],
         ),
-        _Table("Changes", ("Change", "Item", "Detail", "Was", "Now", "More"), _changes_rows(ctx.comparison)),
+        _Table(
+            "Changes",
+            ("Change", "Item", "Detail", "Was", "Now", "Days, points or more"),
+            _changes_rows(ctx.comparison),
+        ),
     ]
     return _package(ctx, tables)
