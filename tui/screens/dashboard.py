@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
+from store.compare import Comparison, compare_plans
+from store.errors import StoreError
 from store.first_look import PlanHeading
+from store.models import Plan
 from store.money import ZERO
 from store.vocabulary import Rag
 from tui.presentation import (
@@ -27,22 +34,35 @@ from tui.presentation import (
     sparkline,
     thousands,
 )
+from tui.screens.answers import (
+    Answer,
+    changes_answer,
+    judgements_detail,
+    judgements_line,
+    kpis_answer,
+    money_answer,
+    recommendations_answer,
+    themes_answer,
+)
 from tui.screens.base import SectionScreen
 
 if TYPE_CHECKING:
     from store.returns import ChaseLine
     from store.rollups import ActionDeadline, KpiStatus, PlanSummary
 
+ANSWERS = ("themes", "money", "recommendations", "kpis", "changes")
+"""The board's five questions, in the order the dashboard answers them."""
 LIST_LIMIT = 6
 """Deadline lists show this many actions, then "… and N more"."""
 
 
-def heading_text(heading: PlanHeading) -> Text:
-    text = Text()
+def heading_text(heading: PlanHeading, *, judgements: bool = True) -> Text:
+    """The plan's name and authority; with ``judgements``, the inspection and board too."""
+    text = Text(no_wrap=not judgements, overflow="ellipsis")
     text.append_text(literal(heading.name, "bold"))
     text.append(" — ")
     text.append_text(literal(heading.authority))
-    if heading.has_inspection:
+    if heading.has_inspection and judgements:
         text.append("\n")
         text.append_text(literal(heading.framework, "bold"))
         if heading.published_on:
@@ -52,7 +72,7 @@ def heading_text(heading: PlanHeading) -> Text:
             text.append_text(literal(criterion))
             text.append(": ")
             text.append_text(literal(judgement, "bold red" if judgement == "Inadequate" else ""))
-    if heading.board:
+    if heading.board and judgements:
         text.append("\n")
         text.append_text(literal(heading.board))
         if heading.cadence:
@@ -195,10 +215,28 @@ class DashboardScreen(SectionScreen):
     """Plan, progress, RAG, deadlines, themes, coverage and KPI tiles on one scrolling page."""
 
     SECTION: ClassVar[str] = "dashboard"
+    judgements_open = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "toggle_judgements", "Judgements", id="dashboard.judgements"),
+    ]
+
+    class ChangesRead(Message):
+        """What moved since the latest snapshot, read in a thread (None: no snapshot)."""
+
+        def __init__(self, version: int, comparison: Comparison | None, label: str | None) -> None:
+            super().__init__()
+            self.version = version
+            self.comparison = comparison
+            self.label = label
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="dashboard"):
             yield Static(id="dash-heading")
+            yield Static(id="dash-judgements")
+            with Grid(id="dash-answers"):
+                for name in ANSWERS:
+                    yield Static(id=f"answer-{name}", classes="answer")
             yield Static(id="dash-overall", classes="panel")
             with Horizontal(id="dash-deadlines"):
                 yield Static(id="dash-overdue", classes="panel half")
@@ -210,18 +248,70 @@ class DashboardScreen(SectionScreen):
             yield Grid(id="dash-kpis")
 
     def show_reading(self, heading: PlanHeading) -> None:
-        self.query_one("#dash-heading", Static).update(heading_text(heading))
+        self.query_one("#dash-heading", Static).update(heading_text(heading, judgements=False))
         self._show_figures(False)  # rather than empty panels
 
     def _show_figures(self, shown: bool) -> None:
         for widget in self.query_one("#dashboard").children:
-            if widget.id != "dash-heading":
+            if widget.id not in {"dash-heading", "dash-judgements"}:
                 widget.display = shown
+
+    def _answer(self, name: str, answer: Answer) -> None:
+        headline, lines = answer
+        panel = self.query_one(f"#answer-{name}", Static)
+        panel.border_title = Text(headline)
+        panel.update(lines)
+
+    def _show_answers(self) -> None:
+        plan, summary = self.ipt.plan, self.ipt.summary
+        columns = 3 if self.size.width >= 150 else 2
+        width = max(24, (self.size.width - 2 - (columns - 1)) // columns - 4)
+        self._answer("themes", themes_answer(summary, width))
+        self._answer("money", money_answer(summary, plan))
+        self._answer("recommendations", recommendations_answer(summary))
+        self._answer("kpis", kpis_answer(summary))
+        judgements = self.query_one("#dash-judgements", Static)
+        judgements.update(judgements_detail(plan) if self.judgements_open else judgements_line(plan))
+        judgements.display = plan.inspection is not None
+        if not self.query_one("#answer-changes", Static).border_title:
+            self._answer("changes", ("Since the last board: reading…", Text("")))
+        self.read_changes(self.ipt.data_version, plan, self.ipt.as_of)
+
+    @work(thread=True, exclusive=True, group="dash-changes", description="changes since the last board")
+    def read_changes(self, version: int, plan: Plan, as_of: date) -> None:
+        repo = self.ipt.repo
+        comparison, label = None, None
+        try:
+            if repo is not None:
+                latest = repo.snapshots.latest(plan.id, 1)
+                if latest:
+                    snapshot = repo.snapshots.get(latest[-1].id)
+                    comparison = compare_plans(snapshot.plan, snapshot.as_of, plan, as_of)
+                    label = latest[-1].label
+        except StoreError:
+            comparison = None
+        self.post_message(self.ChangesRead(version, comparison, label))
+
+    @on(ChangesRead)
+    def _changes_read(self, message: ChangesRead) -> None:
+        if message.version == self.ipt.data_version:
+            self._answer("changes", changes_answer(message.comparison, message.label))
+
+    def action_toggle_judgements(self) -> None:
+        """Show every inspection judgement in full, or the one line again."""
+        self.judgements_open = not self.judgements_open
+        self.query_one("#dash-judgements").set_class(self.judgements_open, "-open")
+        if self.ipt.has_plan:
+            plan = self.ipt.plan
+            self.query_one("#dash-judgements", Static).update(
+                judgements_detail(plan) if self.judgements_open else judgements_line(plan)
+            )
 
     def show(self) -> None:
         plan, summary = self.ipt.plan, self.ipt.summary
-        self.query_one("#dash-heading", Static).update(heading_text(PlanHeading.of(plan)))
+        self.query_one("#dash-heading", Static).update(heading_text(PlanHeading.of(plan), judgements=False))
         self._show_figures(True)
+        self._show_answers()
         self.query_one("#dash-overall", Static).update(overall(summary))
         self.query_one("#dash-overdue", Static).update(
             Group(deadline_list("Overdue", summary.overdue, overdue=True))
