@@ -43,7 +43,7 @@ from store.repository import Repository
 
 ROOT = Path(__file__).resolve().parents[1]
 OLDHAM_AS_OF = date(2019, 12, 2)
-STARTUP_TARGETS = {"oldham": 1.25, "stress": 2.0}
+STARTUP_TARGETS = {"oldham": 1.25, "stress": 2.0, "oldham figures": 1.6}
 """Largest allowed ratio of ipt's start-up time to the bare app's."""
 KEY_MEDIAN_TARGET_MS = 20.0
 KEY_P90_TARGET_MS = 33.0

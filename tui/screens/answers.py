@@ -10,20 +10,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from store.compare import Comparison
-from store.models import Plan
 from store.money import format_thousands
-from store.rollups import KpiRating, PlanSummary
 from store.vocabulary import Rag
 from tui.presentation import DIRECTION_SYMBOL, RAG_STYLE, RAG_SYMBOL, literal, progress_bar
+
+if TYPE_CHECKING:  # the first frame is drawn before pydantic and the roll-ups are imported
+    from store.compare import Comparison
+    from store.models import Plan
+    from store.rollups import PlanSummary
 
 Answer = tuple[str, Text]
 """(headline for the panel's border, the panel's lines)."""
 
-OFF_TARGET = frozenset({KpiRating.RED, KpiRating.AMBER})
+OFF_TARGET = frozenset({"red", "amber"})
+"""The KPI ratings that are off target (by value: the roll-ups are not imported here)."""
 GRADE_SHORT = {
     "inadequate": "Inad",
     "requires improvement to be good": "RI",
@@ -174,7 +178,7 @@ def recommendations_answer(summary: PlanSummary) -> Answer:
 
 def kpis_answer(summary: PlanSummary) -> Answer:
     """4. KPIs off target: how many, and each with its direction of travel."""
-    off = [status for status in summary.kpis if status.rating in OFF_TARGET]
+    off = [status for status in summary.kpis if status.rating.value in OFF_TARGET]
     headline = f"{len(off)} of {len(summary.kpis)} KPIs off target"
     text = Text(no_wrap=True, overflow="ellipsis")
     if not summary.kpis:
@@ -184,8 +188,8 @@ def kpis_answer(summary: PlanSummary) -> Answer:
     for number, status in enumerate(off):
         if number:
             text.append("\n")
-        style = "bold red" if status.rating is KpiRating.RED else "bold yellow"
-        text.append(f"{'✖' if status.rating is KpiRating.RED else '▲'} ", style=style)
+        red = status.rating.value == "red"
+        text.append("✖ " if red else "▲ ", style="bold red" if red else "bold yellow")
         if status.direction is not None:
             text.append(f"{DIRECTION_SYMBOL[status.direction.value]} ")
         text.append_text(literal(status.kpi.name))

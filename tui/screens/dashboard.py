@@ -17,10 +17,8 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from store.compare import Comparison, compare_plans
 from store.errors import StoreError
 from store.first_look import PlanHeading
-from store.models import Plan
 from store.money import ZERO
 from store.vocabulary import Rag
 from tui.presentation import (
@@ -47,6 +45,8 @@ from tui.screens.answers import (
 from tui.screens.base import SectionScreen
 
 if TYPE_CHECKING:
+    from store.compare import Comparison
+    from store.models import Plan
     from store.returns import ChaseLine
     from store.rollups import ActionDeadline, KpiStatus, PlanSummary
 
@@ -279,6 +279,8 @@ class DashboardScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="dash-changes", description="changes since the last board")
     def read_changes(self, version: int, plan: Plan, as_of: date) -> None:
+        from store.compare import compare_plans
+
         repo = self.ipt.repo
         comparison, label = None, None
         try:
