@@ -218,6 +218,15 @@ class Transaction:
         self.plan_document(plan_id)
         if self.stored(plan_id, type(entity), key) is not None:
             raise RuleBroken([f"{kind.noun} {key!r} already exists in this plan"])
+        if isinstance(entity, Theme):
+            taken = [k for k in self.keys(plan_id, Theme) if isinstance(k, str) and k.lower() == key.lower()]
+            if taken:
+                raise RuleBroken(
+                    [
+                        f"key: {key!r} is theme {taken[0]}'s key in another case; a theme's key is one "
+                        "whatever its case, so choose another"
+                    ]
+                )
         self.check_references(plan_id, entity)
         self.documents.insert(kind.table, [{**entity.model_dump(mode="json"), "plan_id": plan_id}])
         self.audit.append(self.entry(plan_id, kind.noun, key, "created", None, str(key)))

@@ -146,6 +146,8 @@ def add_edit_parsers(commands: Any, parse_date: Callable[[str], date]) -> None:
     theme_steps = theme.add_subparsers(dest="theme_step", metavar="STEP", required=True)
     theme_add = theme_steps.add_parser("add", help="add a theme")
     theme_edit = theme_steps.add_parser("edit", help="change a theme's name, lead or aim (not its key)")
+    theme_remove = theme_steps.add_parser("remove", help="remove a theme no action or allocation uses")
+    theme_remove.add_argument("key", metavar="KEY")
     for parser, required in ((theme_add, True), (theme_edit, False)):
         parser.add_argument("key", metavar="KEY", help="short code, e.g. WF")
         parser.add_argument("--name", required=required)
@@ -337,9 +339,12 @@ def cmd_theme(args: argparse.Namespace, console: Console) -> int:
     from store.operations import set_fields
     from store.repository import validated
 
-    fields = _given(args, {"name": "name", "lead": "lead", "aim": "aim"})
     repo = open_store(args)
     plan_id, by = plan_id_of(args, repo), by_name(args)
+    if args.theme_step == "remove":
+        repo.delete(plan_id, Theme, args.key, by=by)
+        return _say(console, repo, f"Removed theme {args.key}")
+    fields = _given(args, {"name": "name", "lead": "lead", "aim": "aim"})
     if args.theme_step == "add":
         theme = validated(Theme, {**fields, "key": args.key}, f"theme {args.key}")
         repo.create(plan_id, theme, by=by)

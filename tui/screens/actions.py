@@ -40,6 +40,7 @@ class ActionsScreen(SectionScreen):
         Binding("n", "new_action", "New action", id="actions.new"),
         Binding("N", "new_theme", "New theme", id="actions.new_theme"),
         Binding("T", "edit_theme", "Edit theme", id="actions.edit_theme", show=False),
+        Binding("D", "delete_theme", "Delete theme", id="actions.delete_theme", show=False),
         Binding("delete,x", "delete_action", "Delete", id="actions.delete"),
         Binding("h", "history", "History", id="actions.history"),
     ]
@@ -258,6 +259,42 @@ class ActionsScreen(SectionScreen):
 
         self.app.push_screen(
             ConfirmScreen(f"Delete action {ref}? This cannot be undone.", yes="Delete"), answered
+        )
+
+    def action_delete_theme(self) -> None:
+        """Delete the theme chosen in the list, once no action or allocation uses it (asks first)."""
+        if self.ipt.refuse_if_read_only():
+            return
+        theme = next((t for t in self.ipt.plan.themes if t.key == self.theme_key), None)
+        if theme is None:
+            self.notify("Choose a theme in the list on the left first.", title="Delete theme", markup=False)
+            return
+        users = [a.ref for a in self.ipt.plan.actions if a.theme == theme.key]
+        if users:
+            listed = ", ".join(users[:5]) + (" …" if len(users) > 5 else "")
+            self.notify(
+                f"Theme {theme.key} still has actions ({listed}); move or delete them first.",
+                title="Not deleted",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes or self.ipt.repo is None or self.ipt.plan_id is None:
+                return
+            try:
+                self.ipt.repo.delete(self.ipt.plan_id, Theme, theme.key, by=self.ipt.by, base=theme)
+            except StoreError as error:
+                self.notify(str(error), title="Not deleted", severity="error", markup=False, timeout=10)
+                return
+            self.notify(f"Deleted theme {theme.key}.", markup=False)
+            self.theme_key = None
+            self.ipt.saved()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete theme {theme.key} ({theme.name})? It has no actions.", yes="Delete"),
+            answered,
         )
 
     def action_new_theme(self) -> None:

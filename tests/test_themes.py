@@ -1,0 +1,67 @@
+"""Theme keys are one whatever their case; an empty theme can be deleted (CLI and tracker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList
+
+from store.errors import RuleBroken
+from store.models import Theme
+from store.repository import Repository
+from tests.conftest import make_plan
+from tests.test_tui_app import app_on, settle, top
+from tui.cli.commands import main
+from tui.screens.actions import ActionsScreen
+from tui.screens.confirm import ConfirmScreen
+
+PLAN = "test-plan"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "plans.json"
+    Repository(path).add_plan(make_plan(actions=2), by="setup")
+    return path
+
+
+def test_a_key_in_another_case_is_refused(store: Path) -> None:
+    repo = Repository(store)
+    with pytest.raises(RuleBroken, match="theme WF's key in another case"):
+        repo.create(PLAN, Theme(key="wf", name="Work force"), by="t")
+    assert [t.key for t in Repository(store).plan(PLAN).themes] == ["WF", "QP"]
+
+
+def test_ipt_theme_remove(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(store), "theme", "add", "EM", "--name", "Empty"]) == 0
+    assert main(["--db", str(store), "theme", "remove", "EM"]) == 0
+    assert "EM" not in {t.key for t in Repository(store).plan(PLAN).themes}
+    assert main(["--db", str(store), "theme", "remove", "WF"]) == 1
+    assert "still used by action WF-01" in capsys.readouterr().err
+    assert any(e.field == "deleted" and e.key == "EM" for e in Repository(store).audit(PLAN, "theme"))
+
+
+async def test_tracker_deletes_an_empty_theme_after_asking(store: Path) -> None:
+    Repository(store).create(PLAN, Theme(key="EM", name="Empty theme"), by="t")
+    app = app_on(store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActionsScreen)
+        themes = app.screen.query_one("#theme-list", OptionList)
+        themes.highlighted = themes.get_option_index("WF")
+        await pilot.pause()
+        await pilot.press("D")  # WF has actions: refused, nothing asked
+        await pilot.pause()
+        assert isinstance(top(app), ActionsScreen)
+        themes.highlighted = themes.get_option_index("EM")
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(top(app), ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+    assert "EM" not in {t.key for t in Repository(store).plan(PLAN).themes}
+    assert "WF" in {t.key for t in Repository(store).plan(PLAN).themes}
