@@ -65,3 +65,37 @@ async def test_tracker_deletes_an_empty_theme_after_asking(store: Path) -> None:
         await settle(app, pilot)
     assert "EM" not in {t.key for t in Repository(store).plan(PLAN).themes}
     assert "WF" in {t.key for t in Repository(store).plan(PLAN).themes}
+
+
+def test_title_and_owner_share_the_room() -> None:
+    from tui.widgets.action_table import layout
+
+    owners = ["Head of Service, Children in Care"] * 3
+    narrow = dict((key, width) for key, _, width in layout(78, owners))
+    assert "recs" not in narrow and "status" not in narrow
+    assert narrow["title"] >= 24 and narrow["owner"] >= 14
+    wide = dict((key, width) for key, _, width in layout(140, owners))
+    assert wide["owner"] == len(owners[0]) and wide["title"] > wide["owner"]
+    assert {"recs", "status"} <= set(wide)
+    assert sum(width + 2 for width in wide.values()) <= 140
+
+
+async def test_the_detail_pane_follows_the_cursor(store: Path) -> None:
+    from textual.widgets import Static
+
+    app = app_on(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        detail = app.screen.query_one("#action-detail", Static)
+        assert detail.display and str(detail.render()).startswith("WF-01  Action 1")
+        await pilot.press("down")
+        await pilot.pause()
+        shown = str(detail.render())
+        assert shown.startswith("WF-02  Action 2") and "Owner Service Manager" in shown
+    async with app_on(store).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert not pilot.app.screen.query_one("#action-detail", Static).display  # 24 rows: the table's

@@ -148,7 +148,8 @@ class IptApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Improvement Plan Tracker"
     ENABLE_COMMAND_PALETTE = True
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide"), (150, "-huge")]  # noqa: RUF012 - Textual's own type
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide"), (150, "-huge")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual's own type
     COMMANDS = App.COMMANDS | {command_providers}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
         "dashboard": section_screen("dashboard", "DashboardScreen"),

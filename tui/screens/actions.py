@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import OptionList
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.errors import StoreError
@@ -22,7 +22,7 @@ from tui.screens.base import SectionScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.record_form import Field, RecordFormScreen, problems_by_field
-from tui.widgets.action_table import ActionTable
+from tui.widgets.action_table import ActionTable, action_detail
 from tui.widgets.filter_bar import FilterBar
 
 ALL_THEMES = "*all*"
@@ -63,9 +63,19 @@ class ActionsScreen(SectionScreen):
                 bar.display = False
                 yield bar
                 yield ActionTable(id="action-table")
+                yield Static(id="action-detail")
 
     def on_mount(self) -> None:
         self.table.grid.focus()
+
+    @on(DataTable.RowHighlighted, "#actions-grid")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The detail pane follows the cursor: the whole of the action it is on."""
+        ref = None if event.row_key.value is None else str(event.row_key.value)
+        action = next((a for a in self.ipt.plan.actions if a.ref == ref), None) if self.ipt.has_plan else None
+        self.query_one("#action-detail", Static).update(
+            action_detail(action, self.ipt.plan, self.ipt.as_of) if action else Text("")
+        )
 
     @property
     def table(self) -> ActionTable:
@@ -126,11 +136,9 @@ class ActionsScreen(SectionScreen):
             counts[action.theme] = counts.get(action.theme, 0) + 1
         themes.add_option(Option(Text(f"All ({len(plan.actions)})"), id=ALL_THEMES))
         for theme in plan.themes:
-            label = literal(theme.key, "bold")
-            label.no_wrap, label.overflow = True, "ellipsis"
-            label.append(" ")
+            label = literal(theme.key, "bold")  # key and count first: a long name is cut, never wrapped
+            label.append(f" {counts.get(theme.key, 0):>2} ", style="dim")
             label.append_text(literal(theme.name))
-            label.append(f" ({counts.get(theme.key, 0)})", style="dim")
             themes.add_option(Option(label, id=theme.key))
         if highlighted is not None and highlighted not in {t.key for t in plan.themes}:
             self.theme_key = highlighted = None

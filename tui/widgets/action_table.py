@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
-from store.models import Action, Status
+from store.models import Action, Plan, Status
 from store.rollups._common import is_open, is_overdue
 from tui.filters import sort_actions, sort_value
 from tui.presentation import literal, rag_text
@@ -44,7 +44,30 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("progress", "Prog", 4),
     ("recs", "Recs", 5),
 )
-"""(key, heading, width); width 0 takes what the others leave."""
+"""(key, heading, width): every column, at its narrowest; Title and Owner share what is left."""
+NARROW_DROPS = ("recs", "status")
+"""Columns left out below :data:`NARROW` columns, so Title and Owner keep room to be read (the
+RAG and progress still say how an action stands; the detail pane has the rest)."""
+NARROW = 90
+OWNER_SHARE = 0.38
+"""The part of the room left after the fixed columns that Owner gets (Title gets the rest)."""
+TITLE_ENOUGH = 40
+"""Once Title has this many characters, Owner may have the rest, up to its longest name."""
+
+
+def layout(total: int, owners: Sequence[str] = ()) -> tuple[tuple[str, str, int], ...]:
+    """The columns for a table ``total`` characters wide: Title and Owner share what is left.
+
+    Owner gets up to its longest value (from ``owners``): at least 10, and :data:`OWNER_SHARE` of
+    the room or all but :data:`TITLE_ENOUGH` of it, whichever is more; Title the rest, at least 12. Narrow tables leave out :data:`NARROW_DROPS`."""
+    shown = [column for column in COLUMNS if not (total < NARROW and column[0] in NARROW_DROPS)]
+    fixed = sum(width + 2 for key, _, width in shown if key not in {"title", "owner"}) + 4 + 4
+    room = max(22, total - fixed)
+    longest = max((len(owner) for owner in owners), default=10)
+    owner = max(10, min(longest, max(int(room * OWNER_SHARE), room - TITLE_ENOUGH)))
+    title = max(12, room - owner)
+    widths = {"title": title, "owner": owner}
+    return tuple((key, heading, widths.get(key, width)) for key, heading, width in shown)
 
 
 _NOWHERE = Coordinate(-2, -2)
@@ -196,6 +219,8 @@ class ActionTable(Vertical):
         self.sort_key = "ref"
         self.sort_reverse = False
         self.as_of = date.today()
+        self.columns: tuple[tuple[str, str, int], ...] = COLUMNS
+        """The columns shown, at the widths the table's width gives them (see :func:`layout`)."""
 
     def compose(self) -> ComposeResult:
         yield PagedTable(cursor_type="row", zebra_stripes=True, id="actions-grid")
@@ -258,24 +283,24 @@ class ActionTable(Vertical):
         self.actions[position] = new
         if position // PAGE_SIZE == self.page:
             grid = self.grid
-            for (key, _, _), cell in zip(COLUMNS, self._cells(new), strict=True):
-                grid.update_cell(new.ref, key, cell)
+            cells = self._cells(new)
+            for key, _, _ in self.columns:
+                grid.update_cell(new.ref, key, cells[key])
         return True
-
-    def _title_width(self) -> int:
-        fixed = sum(width + 2 for key, _, width in COLUMNS if width) + 2 + 2
-        return max(12, (self.size.width or self.app.size.width) - fixed)
 
     def _draw(self, keep_ref: str | None = None) -> None:
         grid = self.grid
         grid.clear(columns=True)
-        for key, heading, width in COLUMNS:
-            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
-            grid.add_column(Text(heading + arrow), key=key, width=width or self._title_width())
         start = self.page * PAGE_SIZE
         rows = self.actions[start : start + PAGE_SIZE]
+        self.columns = layout(self.size.width or self.app.size.width, [a.owner for a in rows])
+        for key, heading, width in self.columns:
+            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
+            grid.add_column(Text(heading + arrow), key=key, width=width)
+        keys = [key for key, _, _ in self.columns]
         for action in rows:
-            grid.add_row(*self._cells(action), key=action.ref)
+            cells = self._cells(action)
+            grid.add_row(*(cells[key] for key in keys), key=action.ref)
         if keep_ref is not None:
             for index, action in enumerate(rows):
                 if action.ref == keep_ref:
@@ -293,18 +318,18 @@ class ActionTable(Vertical):
         else:
             label.update(Text("No actions match.", style="dim"))
 
-    def _cells(self, action: Action) -> tuple[Text, ...]:
+    def _cells(self, action: Action) -> dict[str, Text]:
         recs = ",".join(str(n) for n in action.recommendations)
-        return (
-            literal(action.ref, "bold"),
-            literal(action.title),
-            literal(action.owner),
-            due_text(action, self.as_of),
-            status_text(action, self.as_of),
-            rag_text(action.rag, short=True),
-            Text(f"{action.progress}%", justify="right"),
-            Text(recs),
-        )
+        return {
+            "ref": literal(action.ref, "bold"),
+            "title": literal(action.title),
+            "owner": literal(action.owner),
+            "due": due_text(action, self.as_of),
+            "status": status_text(action, self.as_of),
+            "rag": rag_text(action.rag, short=True),
+            "progress": Text(f"{action.progress}%", justify="right"),
+            "recs": Text(recs),
+        }
 
     def on_resize(self) -> None:
         if self.actions:
@@ -331,8 +356,8 @@ class ActionTable(Vertical):
         self.show(self.actions, self.as_of, keep_ref=keep)
 
     def action_sort_next(self) -> None:
-        keys = [key for key, _, _ in COLUMNS]
-        self.sort_by(keys[(keys.index(self.sort_key) + 1) % len(keys)])
+        keys = [key for key, _, _ in self.columns]
+        self.sort_by(keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else keys[0])
 
     def action_sort_reverse(self) -> None:
         self.sort_by(self.sort_key)
@@ -347,3 +372,47 @@ class ActionTable(Vertical):
         event.stop()
         if event.row_key.value is not None:
             self.post_message(self.Chosen(str(event.row_key.value)))
+
+
+def _when(day: date | None) -> str:
+    return "–" if day is None else f"{day:%d/%m/%Y}"
+
+
+def action_detail(action: Action, plan: Plan, as_of: date) -> Text:
+    """The whole of one action for the pane under the table: title, owner, dates, links, latest update."""
+    text = Text()
+    text.append_text(literal(action.ref, "bold"))
+    text.append("  ")
+    text.append_text(literal(action.title, "bold"))
+    theme = next((t.name for t in plan.themes if t.key == action.theme), action.theme)
+    text.append("\nOwner ", style="dim")
+    text.append_text(literal(action.owner or "–"))
+    text.append("  Theme ", style="dim")
+    text.append_text(literal(theme))
+    text.append("\nStart ", style="dim")
+    text.append(_when(action.start_on))
+    text.append("  Due ", style="dim")
+    text.append_text(due_text(action, as_of) if action.due_on else Text("–"))
+    if action.completed_on:
+        text.append("  Completed ", style="dim")
+        text.append(_when(action.completed_on))
+    text.append("  ")
+    text.append_text(status_text(action, as_of))
+    text.append("  ")
+    text.append_text(rag_text(action.rag))
+    text.append(f"  {action.progress}%")
+    links = []
+    if action.recommendations:
+        links.append("Recs " + ", ".join(map(str, action.recommendations)))
+    if action.funding:
+        links.append("Funding " + ", ".join(action.funding))
+    if action.measures:
+        links.append("KPIs " + ", ".join(action.measures))
+    if links:
+        text.append("\n")
+        text.append_text(literal(" · ".join(links)))
+    latest = max(action.updates, key=lambda update: update.on, default=None)
+    if latest is not None:
+        text.append("\nLatest ", style="dim")
+        text.append_text(literal(f"{latest.on:%d/%m/%Y} {latest.author}: {' '.join(latest.text.split())}"))
+    return text
