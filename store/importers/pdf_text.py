@@ -1,0 +1,175 @@
+"""The lines of an untrusted PDF, with where each starts and how it is set.
+
+This is the only module that touches the PDF library (pypdfium2, PDFium's bindings: see
+pyproject.toml for why). It gives each page as :class:`PdfLine` objects in reading order:
+the text, the left edge and the top of its first character, its font size and whether it
+is bold. Nothing here knows about Ofsted reports.
+
+Limits, because the file is untrusted: at most :data:`MAX_FILE_BYTES` read, at most
+:data:`MAX_PAGES` pages, at most :data:`MAX_CHARS_PER_PAGE` characters a page, and a
+deadline checked before every page (:data:`TIME_LIMIT_SECONDS` by default). A file that
+is not a PDF, is encrypted, is damaged or holds no text raises :class:`PdfTextError`
+with one line saying which.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from store.safe_files import open_regular_file, read_fd
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PAGES = 300
+MAX_CHARS_PER_PAGE = 200_000
+TIME_LIMIT_SECONDS = 20.0
+
+_HYPHEN_JOIN = "\ufffe"
+"""What PDFium puts where it joined a word broken by a hyphen at a line end."""
+_SOFT_HYPHEN = "\u00ad"
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z)’”.,;:])\d{1,2}(?=[\s,.;:)]|$)")
+
+
+class PdfTextError(Exception):
+    """The file cannot be read as a PDF with text; the message says why, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfLine:
+    """One line of text as printed."""
+
+    page: int
+    """1-based page number."""
+    text: str
+    left: float
+    """Left edge of the first character, in points from the page's left edge."""
+    top: float
+    """Top of the line, in points from the top of the page."""
+    size: float
+    """Font size of the first character, in points."""
+    bold: bool
+    page_height: float
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        fd, _stat = open_regular_file(path, what="report")
+    except FileNotFoundError:
+        raise PdfTextError(f"{path}: no such file") from None
+    except OSError as error:
+        raise PdfTextError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        data = read_fd(fd, limit)
+    finally:
+        import os
+
+        os.close(fd)
+    if len(data) > limit:
+        raise PdfTextError(f"{path}: larger than {limit // (1024 * 1024)} MiB; not read")
+    return data
+
+
+def read_pdf_lines(
+    path: Path,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_pages: int = MAX_PAGES,
+    time_limit: float = TIME_LIMIT_SECONDS,
+) -> list[list[PdfLine]]:
+    """Every page's lines; raises :class:`PdfTextError` for anything that is not a readable PDF."""
+    started = time.monotonic()
+    data = _read_bytes(path, max_bytes)
+    if b"%PDF-" not in data[:1024]:
+        raise PdfTextError(f"{path}: not a PDF file")
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        message = str(error).lower()
+        if "password" in message:
+            raise PdfTextError(f"{path}: the PDF is encrypted (password protected); not read") from None
+        raise PdfTextError(f"{path}: the PDF is damaged and cannot be read") from None
+    try:
+        count = len(document)
+        if count == 0:
+            raise PdfTextError(f"{path}: the PDF has no pages")
+        if count > max_pages:
+            raise PdfTextError(f"{path}: the PDF has {count} pages, more than {max_pages}; not read")
+        pages = []
+        for index in range(count):
+            if time.monotonic() - started > time_limit:
+                raise PdfTextError(f"{path}: reading the PDF took longer than {time_limit:g} s; stopped")
+            pages.append(_page_lines(document, index))
+    except pdfium.PdfiumError:
+        raise PdfTextError(f"{path}: the PDF is damaged and cannot be read") from None
+    finally:
+        document.close()
+    if not any(pages):
+        raise PdfTextError(f"{path}: the PDF has no text (a scanned image?); nothing to read")
+    return pages
+
+
+def _page_lines(document: object, index: int) -> list[PdfLine]:
+    import pypdfium2.raw as raw
+
+    page = document[index]  # type: ignore[index]
+    textpage = page.get_textpage()
+    try:
+        height = float(page.get_height())
+        count = min(int(textpage.count_chars()), MAX_CHARS_PER_PAGE)
+        if count <= 0:
+            return []
+        text = textpage.get_text_range(0, count)
+        if len(text) != count:  # characters and text out of step: positions unknown
+            return [
+                PdfLine(index + 1, _clean(line, None), 0.0, 0.0, 0.0, False, height)
+                for line in text.splitlines()
+                if line.strip()
+            ]
+        lines = []
+        start = 0
+        for raw_line in text.split("\n"):
+            line_start = start
+            start += len(raw_line) + 1
+            line = raw_line.rstrip("\r")
+            stripped = line.lstrip()
+            if not stripped.strip():
+                continue
+            first = line_start + len(line) - len(stripped)
+            left, _bottom, _right, top = textpage.get_charbox(first)
+            size = float(raw.FPDFText_GetFontSize(textpage, first))
+            weight = int(raw.FPDFText_GetFontWeight(textpage, first))
+
+            def is_small(offset: int, base: int = first, line_size: float = size) -> bool:
+                return float(raw.FPDFText_GetFontSize(textpage, base + offset)) < line_size * 0.8
+
+            lines.append(
+                PdfLine(
+                    page=index + 1,
+                    text=_clean(stripped, is_small),
+                    left=round(float(left), 1),
+                    top=round(height - float(top), 1),
+                    size=round(size, 1),
+                    bold=weight >= 600,
+                    page_height=height,
+                )
+            )
+        return lines
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _clean(text: str, is_small: object) -> str:
+    """The line's text with PDFium's hyphen marker put back, soft hyphens (and the join they
+    mark) kept as joins, and footnote markers (digits set smaller, straight after a word)
+    removed."""
+    if callable(is_small):
+        for match in reversed(list(_FOOTNOTE_MARK.finditer(text))):
+            if all(is_small(at) for at in range(match.start(), match.end())):
+                text = text[: match.start()] + text[match.end() :]
+    text = text.replace(_SOFT_HYPHEN + _HYPHEN_JOIN, "").replace(_HYPHEN_JOIN, "-")
+    return text.replace(_SOFT_HYPHEN, "").rstrip()
