@@ -172,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
+    from tui.cli.new_plan import add_new_parser
+
+    add_new_parser(commands)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
@@ -515,6 +518,12 @@ def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
 Command = Callable[[argparse.Namespace, Console], int]
 
 
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    from tui.cli.new_plan import cmd_new as run
+
+    return run(args, console)
+
+
 def board_command(name: str) -> Command:
     """A command from :mod:`tui.cli.board`, imported only when it is the one run."""
 
@@ -535,6 +544,7 @@ COMMANDS: dict[str | None, Command] = {
     "tui": cmd_tui,
     "samples": cmd_samples,
     "init": cmd_init,
+    "new": cmd_new,
     "import": cmd_import,
     "validate": cmd_validate,
     "plans": cmd_plans,
