@@ -192,7 +192,8 @@ def _strip_running_lines(pages: Sequence[Sequence[PdfLine]]) -> list[list[PdfLin
     """Pages without their running headers, footers and page numbers.
 
     A line in the top or bottom tenth of a page is running text when it is a bare page
-    number or when the same words (numbers aside) stand in that band on other pages too.
+    number, when the same words (numbers aside) stand in that band on other pages too, or
+    when, after the first page, it begins as the report's title does.
     """
 
     def in_band(line: PdfLine) -> bool:
@@ -202,13 +203,18 @@ def _strip_running_lines(pages: Sequence[Sequence[PdfLine]]) -> list[list[PdfLin
     seen: Counter[str] = Counter()
     for page in pages:
         seen.update({_digits_key(line.text) for line in page if in_band(line)})
+    titles = {" ".join(_digits_key(line.text).split()[:3]) for line in (pages[0] if pages else [])[:6]}
     result = []
-    for page in pages:
+    for number, page in enumerate(pages, start=1):
         kept = []
         for line in page:
             if in_band(line):
                 key = _digits_key(line.text)
-                if re.fullmatch(r"(page )?#( of #)?", key) or (len(pages) > 1 and seen[key] >= 2):
+                if (
+                    re.fullmatch(r"(page )?#( of #)?", key)
+                    or (len(pages) > 1 and seen[key] >= 2)
+                    or (number > 1 and len(key.split()) >= 3 and " ".join(key.split()[:3]) in titles)
+                ):
                     continue
             kept.append(line)
         result.append(kept)
@@ -420,12 +426,17 @@ def _dates(text: str, framework: str, name: str) -> tuple[date, date]:
 # Judgements --------------------------------------------------------------------------------
 
 
+MIN_CRITERIA = 3
+"""Every graded framework judges at least three criteria besides overall effectiveness."""
+
+
 def _table_rows(lines: Sequence[str]) -> list[tuple[str, str]]:
     """(criterion, grade) rows of a judgement table given as its lines after the header.
 
     A row's criterion may wrap over lines and its grade stand at the end of the last line or
     on a line of its own; the table ends at the first line after a complete row that neither
-    starts a criterion nor finishes the grade ("to be good")."""
+    starts a criterion nor finishes the grade ("to be good"), once overall effectiveness and
+    at least :data:`MIN_CRITERIA` others are read (overall effectiveness may come first)."""
     rows: list[tuple[str, str]] = []
     pending = ""
     for line in lines:
@@ -439,7 +450,8 @@ def _table_rows(lines: Sequence[str]) -> list[tuple[str, str]]:
             rows.append((_normal(match.group(1)), match.group(2)))
             pending = ""
             continue
-        if rows and not pending and any(row[0].lower() == "overall effectiveness" for row in rows):
+        overall_seen = any(row[0].lower() == "overall effectiveness" for row in rows)
+        if not pending and overall_seen and len(rows) > MIN_CRITERIA:
             break
         pending = candidate
         if len(pending) > 200:  # not a table row: the table has ended

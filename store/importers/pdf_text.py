@@ -29,7 +29,7 @@ TIME_LIMIT_SECONDS = 20.0
 _HYPHEN_JOIN = "\ufffe"
 """What PDFium puts where it joined a word broken by a hyphen at a line end."""
 _SOFT_HYPHEN = "\u00ad"
-_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z)’”.,;:])\d{1,2}(?=[\s,.;:)]|$)")
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z)’”.,;:]) ?(\d{1,2})(?=[\s,.;:)]|$)")
 
 
 class PdfTextError(Exception):
@@ -142,18 +142,22 @@ def _page_lines(document: object, index: int) -> list[PdfLine]:
             left, _bottom, _right, top = textpage.get_charbox(first)
             size = float(raw.FPDFText_GetFontSize(textpage, first))
             weight = int(raw.FPDFText_GetFontWeight(textpage, first))
+            bold = weight >= 600 if weight > 0 else _bold_by_name(textpage, first)
 
             def is_small(offset: int, base: int = first, line_size: float = size) -> bool:
                 return float(raw.FPDFText_GetFontSize(textpage, base + offset)) < line_size * 0.8
 
+            line_top = round(height - float(top), 1)
+            if _is_split_marker(stripped, size, line_top, lines[-1] if lines else None):
+                continue
             lines.append(
                 PdfLine(
                     page=index + 1,
                     text=_clean(stripped, is_small),
                     left=round(float(left), 1),
-                    top=round(height - float(top), 1),
+                    top=line_top,
                     size=round(size, 1),
-                    bold=weight >= 600,
+                    bold=bold,
                     page_height=height,
                 )
             )
@@ -163,13 +167,37 @@ def _page_lines(document: object, index: int) -> list[PdfLine]:
         page.close()
 
 
+def _is_split_marker(text: str, size: float, top: float, previous: PdfLine | None) -> bool:
+    """A footnote marker that PDFium set on a line of its own: a number alone, set smaller
+    than the line beside it and raised within that line's height."""
+    if previous is None or not re.fullmatch(r"\d{1,2}", text.strip()):
+        return False
+    return 0 < size < previous.size * 0.8 and abs(top - previous.top) < previous.size
+
+
+def _bold_by_name(textpage: object, index: int) -> bool:
+    """Whether the font's name says bold ("Helvetica-Bold"), for fonts that give no weight."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    length = int(raw.FPDFText_GetFontInfo(textpage, index, None, 0, None))
+    if length <= 0 or length > 1024:
+        return False
+    buffer = ctypes.create_string_buffer(length)
+    raw.FPDFText_GetFontInfo(textpage, index, buffer, length, None)
+    name = buffer.value.decode("utf-8", "replace").lower()
+    return any(word in name for word in ("bold", "black", "heavy"))
+
+
 def _clean(text: str, is_small: object) -> str:
-    """The line's text with PDFium's hyphen marker put back, soft hyphens (and the join they
-    mark) kept as joins, and footnote markers (digits set smaller, straight after a word)
-    removed."""
+    """The line's text with PDFium's hyphen marker put back (a hyphen joined to the next word,
+    except before "and"/"or": "short- and long-term"), soft hyphens dropped (the word is
+    joined), and footnote markers (digits set smaller, just after a word) removed."""
     if callable(is_small):
         for match in reversed(list(_FOOTNOTE_MARK.finditer(text))):
-            if all(is_small(at) for at in range(match.start(), match.end())):
+            if all(is_small(at) for at in range(match.start(1), match.end(1))):
                 text = text[: match.start()] + text[match.end() :]
-    text = text.replace(_SOFT_HYPHEN + _HYPHEN_JOIN, "").replace(_HYPHEN_JOIN, "-")
+    text = text.replace(_SOFT_HYPHEN + _HYPHEN_JOIN, "")
+    text = re.sub(_HYPHEN_JOIN + r"(?=(?:and|or)\b)", "- ", text).replace(_HYPHEN_JOIN, "-")
     return text.replace(_SOFT_HYPHEN, "").rstrip()
