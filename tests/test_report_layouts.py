@@ -38,7 +38,7 @@ def test_an_ilacs_report_gives_its_authority_dates_judgements_and_bullets(tmp_pa
     report = ReportPdf(footer=FOOTER)
     ilacs_opening(report)
     report.heading("What needs to improve?")
-    report.item("\u2022", ["The timeliness of assessments for children\u2019s \u2018front door\u2019 work."])
+    report.item("\u2022", ["The timeliness of assessments for children’s ‘front door’ work."])
     report.item("\u2022", ["Supervision that is regular \u2013 and recorded."])
     ilacs_body(report)
     reading = read_report(report.save(tmp_path / "r.pdf"))
@@ -49,12 +49,15 @@ def test_an_ilacs_report_gives_its_authority_dates_judgements_and_bullets(tmp_pa
     assert reading.lead_inspector == "Alex Sample"
     assert [(j.criterion, j.grade) for j in reading.judgements] == [
         ("The impact of leaders on social work practice with children and families", Judgement.GOOD),
-        ("The experiences and progress of children who need help and protection", Judgement.REQUIRES_IMPROVEMENT),
+        (
+            "The experiences and progress of children who need help and protection",
+            Judgement.REQUIRES_IMPROVEMENT,
+        ),
         ("The experiences and progress of children in care and care leavers", Judgement.GOOD),
     ]
     assert reading.overall is not None and reading.overall.grade is Judgement.GOOD
     assert [(rec.number, rec.text, rec.addressee) for rec in reading.recommendations] == [
-        (1, "The timeliness of assessments for children\u2019s \u2018front door\u2019 work.", LOCAL_AUTHORITY),
+        (1, "The timeliness of assessments for children’s ‘front door’ work.", LOCAL_AUTHORITY),
         (2, "Supervision that is regular \u2013 and recorded.", LOCAL_AUTHORITY),
     ]
 
@@ -90,7 +93,7 @@ def test_a_judgements_table_with_overall_effectiveness_first(tmp_path: Path) -> 
 def test_a_bullet_over_a_page_break_is_one_recommendation_without_the_header_and_footer(
     tmp_path: Path,
 ) -> None:
-    report = ReportPdf(header="Inspection of Northwold local authority children\u2019s services", footer=FOOTER)
+    report = ReportPdf(header="Inspection of Northwold local authority children’s services", footer=FOOTER)
     ilacs_opening(report)
     report.heading("What needs to improve?")
     report.item("\u2022", ["The first area for improvement."])
@@ -244,7 +247,5 @@ def test_a_report_without_its_judgements_table_is_refused_naming_it(tmp_path: Pa
         ("soon", None),
     ],
 )
-def test_inspection_date_ranges_in_every_printed_form(
-    text: str, expected: tuple[date, date] | None
-) -> None:
+def test_inspection_date_ranges_in_every_printed_form(text: str, expected: tuple[date, date] | None) -> None:
     assert parse_date_range(text) == expected

@@ -129,7 +129,7 @@ def _page_lines(document: object, index: int) -> list[PdfLine]:
                 for line in text.splitlines()
                 if line.strip()
             ]
-        lines = []
+        lines: list[PdfLine] = []
         start = 0
         for raw_line in text.split("\n"):
             line_start = start
