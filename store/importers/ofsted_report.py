@@ -301,7 +301,7 @@ def _blocks(lines: Sequence[PdfLine]) -> list[_Block]:
 # The report --------------------------------------------------------------------------------
 
 
-def read_report(path: Path, *, time_limit: float = 20.0) -> ReportReading:
+def read_report(path: Path, *, time_limit: float | None = None) -> ReportReading:
     """Read the report at ``path``; raises :class:`ReportError` with a one-line reason."""
     started = time.perf_counter()
     try:

@@ -67,19 +67,24 @@ def _read_bytes(path: Path, limit: int) -> bytes:
 
         os.close(fd)
     if len(data) > limit:
-        raise PdfTextError(f"{path}: larger than {limit // (1024 * 1024)} MiB; not read")
+        raise PdfTextError(f"{path}: larger than {limit:,} bytes; not read")
     return data
 
 
 def read_pdf_lines(
     path: Path,
     *,
-    max_bytes: int = MAX_FILE_BYTES,
-    max_pages: int = MAX_PAGES,
-    time_limit: float = TIME_LIMIT_SECONDS,
+    max_bytes: int | None = None,
+    max_pages: int | None = None,
+    time_limit: float | None = None,
 ) -> list[list[PdfLine]]:
-    """Every page's lines; raises :class:`PdfTextError` for anything that is not a readable PDF."""
+    """Every page's lines; raises :class:`PdfTextError` for anything that is not a readable PDF.
+    The limits default to the module's :data:`MAX_FILE_BYTES`, :data:`MAX_PAGES` and
+    :data:`TIME_LIMIT_SECONDS`."""
     started = time.monotonic()
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    max_pages = MAX_PAGES if max_pages is None else max_pages
+    time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
     data = _read_bytes(path, max_bytes)
     if b"%PDF-" not in data[:1024]:
         raise PdfTextError(f"{path}: not a PDF file")
