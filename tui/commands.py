@@ -36,6 +36,9 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
     if app.has_plan:
         yield from tasks(app)
     if app.repo is not None:
+        help_text = "Read an Ofsted report PDF: judgements and recommendations, shown before saving"
+        yield NEW_FROM_REPORT, help_text, partial(open_new_from_report, app)
+    if app.repo is not None:
         for plan_id in app.repo.plan_ids():
             if plan_id != app.plan_id:
                 header = app.repo.plan(plan_id)
@@ -60,6 +63,7 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
 
 
 TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
+NEW_FROM_REPORT = "New plan from inspection report…"
 
 
 # The tasks' screens are imported when chosen, not when the app starts: together they pull in
@@ -76,6 +80,12 @@ def open_import(app: IptApp) -> None:
     from tui.screens.import_dialog import import_flow
 
     import_flow(app)
+
+
+def open_new_from_report(app: IptApp) -> None:
+    from tui.screens.report_dialog import new_plan_from_report_flow
+
+    new_plan_from_report_flow(app)
 
 
 def open_snapshot(app: IptApp) -> None:
@@ -118,7 +128,7 @@ class IptCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, help_text, command in candidates(self.ipt):
-            if text.startswith(("Go to", "Switch plan")) or text in TASKS:
+            if text.startswith(("Go to", "Switch plan")) or text in TASKS or text == NEW_FROM_REPORT:
                 text = visible(text)
                 yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 
