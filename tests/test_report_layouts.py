@@ -249,3 +249,51 @@ def test_a_report_without_its_judgements_table_is_refused_naming_it(tmp_path: Pa
 )
 def test_inspection_date_ranges_in_every_printed_form(text: str, expected: tuple[date, date] | None) -> None:
     assert parse_date_range(text) == expected
+
+
+def test_word_style_o_sub_bullets_fold_and_a_leading_the_leaves_the_authority(tmp_path: Path) -> None:
+    report = ReportPdf()
+    ilacs_opening(report, authority="the Royal Borough of Northwold")
+    report.heading("What needs to improve?")
+    report.item("\u2022", ["The quality of plans, including:"])
+    report.item("o", ["contingency plans"], x=30)
+    report.item("o", ["timescales."], x=30)
+    report.item("\u2022", ["outcomes for care leavers, which start lower case."])
+    ilacs_body(report)
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert reading.local_authority == "Royal Borough of Northwold"
+    assert [rec.text for rec in reading.recommendations] == [
+        "The quality of plans, including: contingency plans timescales.",
+        "outcomes for care leavers, which start lower case.",
+    ]
+
+
+def test_the_lscb_grade_is_read_from_a_sentence_that_ends_with_it(tmp_path: Path) -> None:
+    report = ReportPdf()
+    sif_opening(report)
+    report.new_page()
+    report.heading("Recommendations", size=14)
+    report.item("1.", ["Improve assessments."])
+    report.heading("The Local Safeguarding Children Board", size=14)
+    report.paragraph("The LSCB is good at sharing its learning with schools.", "Overall, the LSCB is good.")
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert (reading.judgements[-1].criterion, reading.judgements[-1].grade) == ("The LSCB", Judgement.GOOD)
+
+
+def test_a_focused_visit_letter_gives_its_dates_in_a_sentence(tmp_path: Path) -> None:
+    report = ReportPdf()
+    for line in ("Ofsted", "Piccadilly Gate", "Store Street", "Manchester", "Dear Ms Sample"):
+        report.line(line)
+    report.line("Focused visit to Northwold children\u2019s services", size=14, bold=True)
+    report.paragraph(
+        "This letter summarises the findings of the focused visit to Northwold children\u2019s",
+        "services on 30 April and 1 May 2019.",
+    )
+    report.heading("Areas for improvement")
+    report.item("\u2022", ["The quality of plans."])
+    report.heading("Findings")
+    report.paragraph("Made-up findings.")
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert (reading.framework, reading.local_authority) == (FOCUSED_VISIT, "Northwold")
+    assert (reading.started_on, reading.ended_on) == (date(2019, 4, 30), date(2019, 5, 1))
+    assert [rec.text for rec in reading.recommendations] == ["The quality of plans."]

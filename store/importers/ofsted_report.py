@@ -111,7 +111,7 @@ _GRADE_ANY_CASE = r"(requires? improvement(?: to be good)?|outstanding|good|inad
 _GRADE_AT_END = re.compile(rf"^(.*?)\s*\b{_GRADE_TITLE}\s*$")
 _APOSTROPHE = "[’'`]"
 
-_BULLET = re.compile(r"^([•◼■▪●◦○▫□‣⁃∙·➢➤►▶✓✔\-–—*]|[\ue000-\uf8ff])\s*(.*)$")
+_BULLET = re.compile(r"^([•◼■▪●◦○▫□‣⁃∙·➢➤►▶✓✔\-–—*o]|[\ue000-\uf8ff])\s*(.*)$")
 _NUMBERED = re.compile(r"^(?:\((\d{1,3})\)|(\d{1,3})[.)])\s+(\S.*)$")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
 _TERMINAL = re.compile(r"[.;:!?)’”]$")
@@ -275,7 +275,7 @@ def _blocks(lines: Sequence[PdfLine]) -> list[_Block]:
     body = _body_size(lines)
 
     def is_heading(line: PdfLine) -> bool:
-        if _BULLET.match(line.text) or _NUMBERED.match(line.text):
+        if _item_start(_normal(line.text)) is not None:
             return False
         return line.bold or (body > 0 and line.size >= body + 1.5)
 
@@ -366,7 +366,7 @@ _CHILDRENS_SERVICES = rf"children{_APOSTROPHE}s (?:social care )?services"
 
 
 def _framework(first_lines: list[str], name: str) -> tuple[str, str]:
-    head = " ".join(first_lines[:25])
+    head = " ".join(first_lines[:40])
     visit = re.search(rf"(Focused visit to .+?{_CHILDRENS_SERVICES})", head, re.IGNORECASE)
     if visit:
         return FOCUSED_VISIT, _normal(visit.group(1))
@@ -394,7 +394,7 @@ def _local_authority(first_lines: list[str], framework: str, title: str, name: s
         re.IGNORECASE,
     )
     if named:
-        return _normal(named.group(1))
+        return re.sub(r"^the\s+", "", _normal(named.group(1)))
     before: list[str] = []
     title_start = title.split()[0].lower()
     for line in first_lines:
@@ -539,24 +539,33 @@ def _sif_row(parts: list[str]) -> ReportJudgement:
 
 
 _BOARD_JUDGEMENT = re.compile(
-    r"((?:The effectiveness of )?the (?:Local|[A-Z][\w]*(?: [A-Z][\w]*)?) Safeguarding Children"
-    rf"{_APOSTROPHE}?s? Board(?: \([A-Z]+\))?)\s+(?:is\s+|are\s+)?(?:judged to be\s+)?{_GRADE_ANY_CASE}\b",
+    r"((?:The effectiveness of )?the (?:(?:Local|[A-Z]\w*(?: [A-Z]\w*)?) Safeguarding Children"
+    rf"{_APOSTROPHE}?s? Board(?: \([A-Z]+\))?|LSCB))"
+    rf"\s+(?:is\s+|are\s+)?(?:judged to be\s+)?{_GRADE_ANY_CASE}\b"
+    r"(?P<end>\s*(?:$|[.;:]))?",
     re.IGNORECASE,
 )
 
 
 def _board_judgement(blocks: Sequence[_Block]) -> ReportJudgement | None:
-    """The LSCB's grade, from the first statement of it: headings first, then the text."""
-    for wanted_heading in (True, False):
-        for block in blocks:
-            if block.heading is not wanted_heading:
-                continue
-            match = _BOARD_JUDGEMENT.search(block.text)
-            if match:
-                criterion = match.group(1)
-                criterion = criterion[:1].upper() + criterion[1:]
-                printed = _printed_grade(match.group(2))
-                return ReportJudgement(criterion, grade_of(printed), printed)
+    """The LSCB's grade, from the first statement of it: in a heading, else in a sentence of
+    the text that ends with the grade ("… the LSCB is good.", not "… is good at …")."""
+    body = " ".join(block.text for block in blocks if not block.heading)
+    for text, whole_sentence in ((block.text, False) for block in blocks if block.heading):
+        found = _board_grade(text, whole_sentence)
+        if found is not None:
+            return found
+    return _board_grade(body, whole_sentence=True)
+
+
+def _board_grade(text: str, whole_sentence: bool) -> ReportJudgement | None:
+    for match in _BOARD_JUDGEMENT.finditer(text):
+        if whole_sentence and match.group("end") is None:
+            continue
+        criterion = match.group(1)
+        criterion = criterion[:1].upper() + criterion[1:]
+        printed = _printed_grade(match.group(2))
+        return ReportJudgement(criterion, grade_of(printed), printed)
     return None
 
 
@@ -634,7 +643,7 @@ def _item_start(text: str) -> tuple[int | None, str] | None:
     if numbered:
         return int(numbered.group(1) or numbered.group(2)), numbered.group(3)
     bullet = _BULLET.match(text)
-    if bullet and (bullet.group(1) not in "-–—*" or text[1:2] == " "):
+    if bullet and (bullet.group(1) not in "-–—*o" or text[1:2] == " "):
         return None, bullet.group(2)
     return None
 
