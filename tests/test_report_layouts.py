@@ -297,3 +297,20 @@ def test_a_focused_visit_letter_gives_its_dates_in_a_sentence(tmp_path: Path) ->
     assert (reading.framework, reading.local_authority) == (FOCUSED_VISIT, "Northwold")
     assert (reading.started_on, reading.ended_on) == (date(2019, 4, 30), date(2019, 5, 1))
     assert [rec.text for rec in reading.recommendations] == ["The quality of plans."]
+
+
+def test_a_reading_that_breaks_the_plans_rules_is_refused_not_raised(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from store.importers.ofsted_report import ReportRecommendation
+    from store.importers.report_plan import plan_from_reading
+
+    report = ReportPdf()
+    ilacs_opening(report)
+    report.heading("What needs to improve?")
+    report.item("\u2022", ["Something."])
+    ilacs_body(report)
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    too_high = replace(reading, recommendations=(ReportRecommendation(1200, "Something."),))
+    with pytest.raises(ReportError, match=r"r.pdf: recommendation 1200 cannot be kept: number: .* 999"):
+        plan_from_reading(too_high, source_name="r.pdf")

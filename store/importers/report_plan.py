@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from store.importers.ofsted_report import LSCB, ReportReading
+from pydantic import ValidationError
+
+from store.importers.ofsted_report import LSCB, ReportError, ReportReading, ReportRecommendation
 from store.models import (
     Addressee,
     CriterionJudgement,
@@ -62,7 +64,37 @@ def _years_later(day: date, years: int) -> date:
 
 
 def plan_from_reading(reading: ReportReading, *, plan_id: str | None = None, source_name: str = "") -> Plan:
-    """The plan skeleton; ``plan_id`` defaults to :func:`default_plan_id`."""
+    """The plan skeleton; ``plan_id`` defaults to :func:`default_plan_id`. A reading that
+    breaks the plan's rules (a recommendation numbered over 999, say) raises
+    :class:`ReportError` naming the first problem."""
+    try:
+        return _plan(reading, plan_id, source_name)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ReportError(
+            f"{source_name or 'the report'}: what was read does not make a plan: {where}: {first['msg']}"
+        ) from None
+
+
+def _recommendation(rec: ReportRecommendation, source_name: str) -> Recommendation:
+    try:
+        return Recommendation(
+            number=rec.number,
+            text=rec.text,
+            addressee=Addressee.LSCB if rec.addressee == LSCB else Addressee.LOCAL_AUTHORITY,
+            source=RecommendationSource.INSPECTION,
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        source = source_name or "the report"
+        raise ReportError(
+            f"{source}: recommendation {rec.number} cannot be kept: {where}: {first['msg']}"
+        ) from None
+
+
+def _plan(reading: ReportReading, plan_id: str | None, source_name: str) -> Plan:
     starts_on = reading.published_on or reading.ended_on
     judgements = [CriterionJudgement(criterion=j.criterion, judgement=j.grade) for j in reading.judgements]
     if reading.overall is not None:
@@ -87,13 +119,5 @@ def plan_from_reading(reading: ReportReading, *, plan_id: str | None = None, sou
             lead_inspector=reading.lead_inspector,
             judgements=judgements,
         ),
-        recommendations=[
-            Recommendation(
-                number=rec.number,
-                text=rec.text,
-                addressee=Addressee.LSCB if rec.addressee == LSCB else Addressee.LOCAL_AUTHORITY,
-                source=RecommendationSource.INSPECTION,
-            )
-            for rec in reading.recommendations
-        ],
+        recommendations=[_recommendation(rec, source_name) for rec in reading.recommendations],
     )

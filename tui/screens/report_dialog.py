@@ -182,9 +182,9 @@ def read_report_plan(path: Path) -> ReportPlan:
     """The job run in a worker: the reading and its plan; ValueError with the reader's reason."""
     try:
         reading = read_report(path)
+        return ReportPlan(reading, plan_from_reading(reading, source_name=path.name))
     except ReportError as error:
         raise ValueError(str(error)) from None
-    return ReportPlan(reading, plan_from_reading(reading, source_name=path.name))
 
 
 def new_plan_from_report_flow(app: IptApp, *, done: Callable[[str | None], None] | None = None) -> None:
