@@ -163,7 +163,12 @@ def ilacs_body(report: ReportPdf) -> None:
     report.item("2.", ["Another paragraph of findings, numbered as the reports number them."])
 
 
-def sif_opening(report: ReportPdf, *, authority: str = "Eastmarch County Council") -> None:
+def sif_opening(
+    report: ReportPdf,
+    *,
+    authority: str = "Eastmarch County Council",
+    overall: str = "Children\u2019s services in Eastmarch require improvement",
+) -> None:
     """The first page of a SIF report (with the LSCB review) down to its judgements."""
     report.line(authority, size=18, bold=True)
     report.line("Inspection of services for children in need of help and", size=14, bold=True)
@@ -174,7 +179,7 @@ def sif_opening(report: ReportPdf, *, authority: str = "Eastmarch County Council
     report.line("Inspection date: 2 June 2014 \u2013 25 June 2014", bold=True)
     report.line("Report published: 8 August 2014", bold=True)
     report.gap()
-    report.line("Children\u2019s services in Eastmarch require improvement", size=13, bold=True)
+    report.line(overall, size=13, bold=True)
     report.line("1. Children who need help and protection Requires improvement")
     report.line("2. Children looked after and achieving")
     report.line("permanence")

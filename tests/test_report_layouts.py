@@ -314,3 +314,33 @@ def test_a_reading_that_breaks_the_plans_rules_is_refused_not_raised(tmp_path: P
     too_high = replace(reading, recommendations=(ReportRecommendation(1200, "Something."),))
     with pytest.raises(ReportError, match=r"r.pdf: recommendation 1200 cannot be kept: number: .* 999"):
         plan_from_reading(too_high, source_name="r.pdf")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "printed"),
+    [
+        ("The overall judgement is that children\u2019s services are inadequate", "Inadequate"),
+        ("The overall judgement is requires improvement", "Requires improvement"),
+        ("Children\u2019s services in Eastmarch are good", "Good"),
+        (
+            "Children’s services in Eastmarch require improvement to be good",
+            "Requires improvement to be good",
+        ),
+    ],
+)
+def test_the_sif_overall_judgement_in_each_wording(tmp_path: Path, sentence: str, printed: str) -> None:
+    report = ReportPdf()
+    sif_opening(report, overall=sentence)
+    report.new_page()
+    report.heading("Recommendations", size=14)
+    report.item("1.", ["Improve assessments."])
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert reading.overall is not None and reading.overall.printed == printed
+
+
+def test_a_monitoring_visit_letter_is_not_taken_for_an_inspection_report(tmp_path: Path) -> None:
+    report = ReportPdf()
+    report.line("Monitoring visit to Northwold children\u2019s services", size=14, bold=True)
+    report.paragraph("Since the inspection of children\u2019s services in 2019, leaders have worked hard.")
+    with pytest.raises(ReportError, match="not an Ofsted inspection report"):
+        read_report(report.save(tmp_path / "r.pdf"))

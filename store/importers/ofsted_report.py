@@ -363,6 +363,7 @@ def _lead_inspector(lines: Sequence[str]) -> str:
 
 
 _CHILDRENS_SERVICES = rf"children{_APOSTROPHE}s (?:social care )?services"
+_CHILDRENS_SERVICES_LINES = rf"children{_APOSTROPHE}s\s(?:social\scare\s)?services"
 
 
 def _framework(first_lines: list[str], name: str) -> tuple[str, str]:
@@ -378,7 +379,12 @@ def _framework(first_lines: list[str], name: str) -> tuple[str, str]:
     )
     if sif:
         return SIF, _normal(sif.group(1))
-    ilacs = re.search(rf"(Inspection of (?:.{{1,100}}? )??{_CHILDRENS_SERVICES})", head, re.IGNORECASE)
+    title_lines = "\n".join(first_lines[:6])  # the title starts a line, near the top
+    ilacs = re.search(
+        rf"^(Inspection of\s(?:.{{1,100}}?\s)??{_CHILDRENS_SERVICES_LINES})",
+        title_lines,
+        re.MULTILINE | re.DOTALL,
+    )
     if ilacs:
         return ILACS, _normal(ilacs.group(1))
     raise ReportError(
@@ -494,7 +500,8 @@ def _sif_judgements(
     first_page: Sequence[PdfLine], opening: str, blocks: Sequence[_Block], name: str
 ) -> tuple[ReportJudgement | None, list[ReportJudgement]]:
     overall_match = re.search(
-        rf"(?:overall judgement is|children{_APOSTROPHE}s services in .{{1,100}}?)"
+        rf"(?:overall judgement is(?: that)?|children{_APOSTROPHE}s services)(?:\s+in\s+.{{1,100}}?)?"
+        rf"(?:\s+children{_APOSTROPHE}s services)?"
         rf"\s+(?:(?:are|is)\s+)?(?:judged to be\s+|judged\s+)?{_GRADE_ANY_CASE}\b",
         opening,
         re.IGNORECASE,

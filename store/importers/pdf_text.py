@@ -29,6 +29,8 @@ TIME_LIMIT_SECONDS = 20.0
 _HYPHEN_JOIN = "\ufffe"
 """What PDFium puts where it joined a word broken by a hyphen at a line end."""
 _SOFT_HYPHEN = "\u00ad"
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"})
+"""Typographic ligatures are one glyph in print but their letters in the text."""
 _FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z)’”.,;:]) ?(\d{1,2})(?=[\s,.;:)]|$)")
 
 
@@ -203,6 +205,7 @@ def _clean(text: str, is_small: object) -> str:
         for match in reversed(list(_FOOTNOTE_MARK.finditer(text))):
             if all(is_small(at) for at in range(match.start(1), match.end(1))):
                 text = text[: match.start()] + text[match.end() :]
+    text = text.translate(_LIGATURES)
     text = text.replace(_SOFT_HYPHEN + _HYPHEN_JOIN, "")
     text = re.sub(_HYPHEN_JOIN + r"(?=(?:and|or)\b)", "- ", text).replace(_HYPHEN_JOIN, "-")
     return text.replace(_SOFT_HYPHEN, "").rstrip()
