@@ -132,6 +132,7 @@ def ilacs_opening(
     grades: Sequence[str] = ("Good", "Requires improvement to be good", "Good"),
     overall: str = "Good",
     overall_first: bool = False,
+    grades_after_criteria: bool = False,
 ) -> None:
     """The first page of an ILACS report down to its judgements table."""
     report.line(f"Inspection of {authority} local authority", size=18, bold=True)
@@ -144,10 +145,20 @@ def ilacs_opening(
     rows = [(list(criterion), grade) for criterion, grade in zip(criteria, grades, strict=True)]
     if overall_first:
         report.line(f"Overall effectiveness {overall}")
+    row_tops = []
     for lines, grade in rows:
+        row_tops.append(report.y)
         for text in lines:
             report.line(text)
-        report.line(grade, x=120)
+        if not grades_after_criteria:
+            report.line(grade, x=120)
+        report.gap(2)
+    if grades_after_criteria:  # the grade column written after the criteria, top-aligned in each row
+        below = report.y
+        for top, (_lines, grade) in zip(row_tops, rows, strict=True):
+            report.y = top
+            report.line(grade, x=120)
+        report.y = below
     if not overall_first:
         report.line(f"Overall effectiveness {overall}")
     report.gap()

@@ -344,3 +344,18 @@ def test_a_monitoring_visit_letter_is_not_taken_for_an_inspection_report(tmp_pat
     report.paragraph("Since the inspection of children\u2019s services in 2019, leaders have worked hard.")
     with pytest.raises(ReportError, match="not an Ofsted inspection report"):
         read_report(report.save(tmp_path / "r.pdf"))
+
+
+def test_a_judgements_table_written_column_by_column_is_read_by_position(tmp_path: Path) -> None:
+    report = ReportPdf()
+    ilacs_opening(report, grades=("Inadequate", "Good", "Outstanding"), grades_after_criteria=True)
+    report.heading("What needs to improve?")
+    report.item("\u2022", ["Everything."])
+    ilacs_body(report)
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert [(j.criterion, j.printed) for j in reading.judgements] == [
+        ("The impact of leaders on social work practice with children and families", "Inadequate"),
+        ("The experiences and progress of children who need help and protection", "Good"),
+        ("The experiences and progress of children in care and care leavers", "Outstanding"),
+    ]
+    assert reading.overall is not None and reading.overall.printed == "Good"

@@ -481,6 +481,8 @@ def _ilacs_judgements(
     if header is None:
         raise ReportError(f"{name}: no judgements table ('Judgement', 'Grade') on the first page")
     rows = _table_rows(lines[header:])
+    if not _complete_table(rows):  # the cells may come column by column: place them by position
+        rows = _table_rows(_rows_by_position(first_page[header:])) or rows
     overall = None
     judgements = []
     for criterion, printed in rows:
@@ -494,6 +496,50 @@ def _ilacs_judgements(
     if not judgements:
         raise ReportError(f"{name}: no judgement besides overall effectiveness in the judgements table")
     return overall, judgements
+
+
+def _complete_table(rows: Sequence[tuple[str, str]]) -> bool:
+    criteria = [criterion.lower() for criterion, _grade in rows]
+    return "overall effectiveness" in criteria and len(criteria) > MIN_CRITERIA
+
+
+_GRADE_ONLY = re.compile(rf"{_GRADE_TITLE}(?: to be good)?")
+
+
+def _rows_by_position(lines: Sequence[PdfLine]) -> list[str]:
+    """A judgements table's lines in reading order, rebuilt from where each line stands: each
+    line of the criterion column goes with the grade cell nearest it vertically, and each
+    row's grade follows its criterion. For tables whose cells come column by column."""
+    grades = [line for line in lines if _GRADE_ONLY.fullmatch(_normal(line.text))]
+    if not grades:
+        return []
+    column = min(line.left for line in grades) - 10
+    bottom = max(line.top for line in grades) + 3 * max(line.size for line in grades)
+    rows: dict[int, list[PdfLine]] = {id(grade): [] for grade in grades}
+    extra: list[tuple[float, str]] = []
+    for line in lines:
+        if re.fullmatch(rf"overall effectiveness\s+{_GRADE_TITLE}", _normal(line.text), re.IGNORECASE):
+            extra.append((line.top, _normal(line.text)))
+            continue
+        if line in grades or line.top > bottom:
+            continue
+        if (
+            line.left < column
+            and _GRADE_AT_END.match(_normal(line.text))
+            and not any(abs(line.top - grade.top) < line.size for grade in grades)
+        ):
+            extra.append((line.top, _normal(line.text)))  # a whole row on one line
+            continue
+        if line.left < column:
+            nearest = min(grades, key=lambda grade: abs(grade.top - line.top))
+            rows[id(nearest)].append(line)
+    ordered: list[tuple[float, str]] = list(extra)
+    for grade in grades:
+        cells = sorted(rows[id(grade)], key=lambda line: line.top)
+        if cells:
+            text = " ".join(_normal(cell.text) for cell in cells)
+            ordered.append((cells[0].top, f"{text} {_normal(grade.text)}"))
+    return [text for _top, text in sorted(ordered)]
 
 
 def _sif_judgements(
