@@ -84,16 +84,25 @@ class ReportPdf:
             self.line(text)
         self.gap()
 
-    def item(self, marker: str, lines: Sequence[str], *, x: float = LEFT, superscript: str = "") -> None:
+    def item(
+        self,
+        marker: str,
+        lines: Sequence[str],
+        *,
+        x: float = LEFT,
+        superscript: str = "",
+        bold_lines: Sequence[int] = (),
+    ) -> None:
         """A bullet or numbered item: ``marker`` at ``x``, its lines at a hanging indent.
-        ``superscript`` is set small and raised after the first line, like a footnote marker."""
+        ``superscript`` is set small and raised after the first line, like a footnote marker;
+        the lines numbered in ``bold_lines`` are set in bold."""
         first = True
-        for text in lines:
+        for number, text in enumerate(lines):
             if text == PAGE_BREAK:
                 self.new_page()
                 continue
             self._room(LINE_HEIGHT)
-            self.pdf.set_font("Helvetica", size=11)
+            self.pdf.set_font("Helvetica", style="B" if number in bold_lines else "", size=11)
             if first:
                 self.pdf.set_xy(x, self.y)
                 self.pdf.cell(INDENT, LINE_HEIGHT, marker)

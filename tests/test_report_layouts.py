@@ -359,3 +359,20 @@ def test_a_judgements_table_written_column_by_column_is_read_by_position(tmp_pat
         ("The experiences and progress of children in care and care leavers", "Outstanding"),
     ]
     assert reading.overall is not None and reading.overall.printed == "Good"
+
+
+def test_a_bold_line_inside_an_item_does_not_end_the_list(tmp_path: Path) -> None:
+    report = ReportPdf()
+    ilacs_opening(report)
+    report.heading("What needs to improve?")
+    report.item(
+        "\u2022",
+        ["The response to children at risk of", "Child Criminal Exploitation and gangs."],
+        bold_lines=[1],
+    )
+    report.item("\u2022", ["Manageable caseloads."])
+    ilacs_body(report)
+    assert texts(report.save(tmp_path / "r.pdf")) == [
+        "The response to children at risk of Child Criminal Exploitation and gangs.",
+        "Manageable caseloads.",
+    ]

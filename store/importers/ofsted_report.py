@@ -705,9 +705,19 @@ def _read_list(blocks: Sequence[_Block], position: int, addressee: str) -> tuple
     """The items of the list that starts at ``blocks[position]``, and where reading stopped."""
     items: list[_Item] = []
     left: float | None = None
+    size = 0.0
     indent = 6.0
     while position < len(blocks):
         block = blocks[position]
+        if (
+            block.heading
+            and items
+            and left is not None
+            and all(line.left >= left + indent and abs(line.size - size) < 0.5 for line in block.lines)
+        ):  # words set in bold inside an item, at its hanging indent: not a heading
+            items[-1].parts.extend(line.text for line in block.lines)
+            position += 1
+            continue
         if block.heading:
             if _REC_HEADING.match(block.text) and not re.match(r"recommendations?\b", block.text, re.I):
                 position += 1  # a sub-heading of the section: "Areas for improvement"
@@ -718,7 +728,7 @@ def _read_list(blocks: Sequence[_Block], position: int, addressee: str) -> tuple
         if start is not None and (left is None or line.left < left + indent):
             number, rest = start
             if left is None:
-                left = line.left
+                left, size = line.left, line.size
             items.append(_Item(number, [rest], line.left, addressee))
         elif start is not None and items:  # a sub-bullet: folded into its item, without its glyph
             items[-1].parts.append(start[1])

@@ -99,7 +99,8 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
     for line in describe_reading(reading):
         console.print(line, markup=False, soft_wrap=True)
     if repo is None:
-        message = f"Would add plan {plan.id!r} ({plan.name}); nothing written (dry run)"
+        period = f"{long_date(plan.starts_on)} to {long_date(plan.ends_on)}"
+        message = f"Would add plan {plan.id!r} ({plan.name}, {period}); nothing written (dry run)"
         console.print(message, markup=False, soft_wrap=True)
         return EXIT_OK
     repo.add_plan(plan, by=by_name(args))
