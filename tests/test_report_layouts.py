@@ -376,3 +376,16 @@ def test_a_bold_line_inside_an_item_does_not_end_the_list(tmp_path: Path) -> Non
         "The response to children at risk of Child Criminal Exploitation and gangs.",
         "Manageable caseloads.",
     ]
+
+
+def test_a_cover_page_without_text_is_passed_over(tmp_path: Path) -> None:
+    report = ReportPdf()
+    report.pdf.rect(20, 20, 100, 50, style="F")
+    report.new_page()
+    ilacs_opening(report)
+    report.heading("What needs to improve?")
+    report.item("\u2022", ["Manageable caseloads."])
+    ilacs_body(report)
+    reading = read_report(report.save(tmp_path / "r.pdf"))
+    assert (reading.local_authority, reading.pages) == ("Northwold", 2)
+    assert [rec.text for rec in reading.recommendations] == ["Manageable caseloads."]

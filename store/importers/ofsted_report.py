@@ -316,12 +316,15 @@ def read_report_lines(raw_pages: Sequence[Sequence[PdfLine]], *, name: str = "re
     """The reading of a report given as its pages' lines (see :func:`read_report`)."""
     pages = _strip_running_lines(raw_pages)
     _strip_contents(pages)
-    first_page = pages[0] if pages else []
+    first_page = next((page for page in pages if page), [])  # past a cover with no text
+    title_page = first_page[0].page if first_page else 1
     first_lines = [_normal(line.text) for line in first_page]
     opening = " ".join(first_lines)
     framework, title = _framework(first_lines, name)
     local_authority = _local_authority(first_lines, framework, title, name)
-    early_text = " ".join(_normal(line.text) for page in pages[:2] for line in page)
+    early_text = " ".join(
+        _normal(line.text) for page in pages[title_page - 1 : title_page + 1] for line in page
+    )
     started_on, ended_on = _dates(early_text, framework, name)
     published = re.search(r"(?:Report )?published:?\s*" + _ONE_DATE.pattern, early_text, re.IGNORECASE)
     published_on = _parse_day(*published.groups()) if published else None
@@ -334,7 +337,7 @@ def read_report_lines(raw_pages: Sequence[Sequence[PdfLine]], *, name: str = "re
         overall, judgements = _ilacs_judgements(first_page, name)
     else:
         overall, judgements = None, []
-    recommendations = _recommendations(blocks, framework, overall, name)
+    recommendations = _recommendations(blocks, framework, overall, name, title_page=title_page)
     return ReportReading(
         local_authority=local_authority,
         framework=framework,
@@ -634,7 +637,12 @@ class _Item:
 
 
 def _recommendations(
-    blocks: Sequence[_Block], framework: str, overall: ReportJudgement | None, name: str
+    blocks: Sequence[_Block],
+    framework: str,
+    overall: ReportJudgement | None,
+    name: str,
+    *,
+    title_page: int = 1,
 ) -> list[ReportRecommendation]:
     items: list[_Item] = []
     sections = 0
@@ -646,11 +654,11 @@ def _recommendations(
         if not block.heading:
             continue
         text = block.text
-        if block.first.page > 1 and _BOARD.search(text) and not _REC_HEADING.match(text):
+        if block.first.page > title_page and _BOARD.search(text) and not _REC_HEADING.match(text):
             addressee = LSCB
         elif re.match(r"section 1\b", text, re.IGNORECASE):
             addressee = LOCAL_AUTHORITY
-        if not _REC_HEADING.match(text) or (block.first.page == 1 and framework == SIF):
+        if not _REC_HEADING.match(text) or (block.first.page == title_page and framework == SIF):
             continue
         here = addressee
         if re.search(r"\blocal authority\b", text, re.IGNORECASE):
