@@ -4,11 +4,13 @@ and nothing is written until the user accepts."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from store.repository import Repository
 from tests.conftest import make_plan
@@ -66,10 +68,11 @@ async def test_an_empty_store_starts_a_plan_from_a_report_after_the_preview(
         await pilot.press("end", "enter")
         await settle(app, pilot)
         preview = await read_into_preview(app, pilot, report)
-        table = preview.query_one("#report-judgements", DataTable)
-        rows = [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
-        assert rows[0] == ["The impact of leaders on social work practice with children and families", "Good"]
-        assert rows[-1] == ["Overall effectiveness", "Requires improvement to be good"]
+        rows = preview.judgement_rows
+        assert rows[0] == ("The impact of leaders on social work practice with children and families", "Good")
+        assert rows[-1] == ("Overall effectiveness", "Requires improvement to be good")
+        drawn = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+        assert "Requires improvement to be good" in drawn  # the grade is not cut off
         shown = [str(static.render()) for static in preview.query(".report-recommendation").results(Static)]
         assert shown == ["1. The timeliness of [bold]assessments[/bold].", "2. Manageable caseloads."]
         assert not store.exists() or Repository(store).plan_ids() == []  # nothing written yet

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.box import SIMPLE_HEAD
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from store.importers.ofsted_report import LOCAL_AUTHORITY, ReportError, ReportReading, read_report
 from store.importers.report_plan import check_plan_id, framework_label, plan_from_reading
@@ -88,13 +91,17 @@ class ReportPlan:
     plan: Plan
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def heading_text(reading: ReportReading) -> Text:
     """Who, what and when, above the tables."""
     text = literal(reading.local_authority, "bold")
-    text.append_text(literal(f": {framework_label(reading)}, {reading.started_on:%d %b %Y}"))
-    text.append_text(literal(f" to {reading.ended_on:%d %b %Y}"))
+    text.append_text(literal(f": {framework_label(reading)}, {_day(reading.started_on)}"))
+    text.append_text(literal(f" to {_day(reading.ended_on)}"))
     if reading.published_on:
-        text.append_text(literal(f", published {reading.published_on:%d %b %Y}"))
+        text.append_text(literal(f", published {_day(reading.published_on)}"))
     if reading.lead_inspector:
         text.append_text(literal(f"\nLead inspector: {reading.lead_inspector}"))
     return text
@@ -105,7 +112,7 @@ class ReportPreviewScreen(ModalScreen[str | None]):
     id to edit. Returns the id when accepted, None when cancelled."""
 
     DEFAULT_CSS = """
-    #report-judgements { height: auto; max-height: 9; }
+    #report-judgements { height: auto; }
     #report-recommendations { height: 1fr; min-height: 5; }
     """
 
@@ -119,18 +126,24 @@ class ReportPreviewScreen(ModalScreen[str | None]):
         self.reading = reading
         self.plan_id = plan_id
         self.taken = taken
+        self.judgement_rows = [
+            (judgement.criterion, judgement.printed)
+            for judgement in [*reading.judgements, *([reading.overall] if reading.overall else [])]
+        ]
+        """(criterion, grade as printed) for each row of the judgements table, overall last."""
 
     def compose(self) -> ComposeResult:
         reading = self.reading
         with Vertical(id="dialog", classes="dialog wide import-report"):
             yield Static(heading_text(reading), classes="form-title")
-            judgements: DataTable[Text] = DataTable(cursor_type="row", id="report-judgements")
-            judgements.add_columns("Criterion", "Grade")
-            for judgement in [*reading.judgements, *([reading.overall] if reading.overall else [])]:
-                judgements.add_row(literal(judgement.criterion), literal(judgement.printed))
-            if not judgements.row_count:
-                judgements.add_row(Text("No graded judgements (a focused visit)", style="dim"), Text(""))
-            yield judgements
+            table = Table(expand=True, box=SIMPLE_HEAD, pad_edge=False)
+            table.add_column("Criterion", ratio=1)
+            table.add_column("Grade", no_wrap=True)
+            for criterion, grade in self.judgement_rows:
+                table.add_row(literal(criterion), literal(grade))
+            if not self.judgement_rows:
+                table.add_row(Text("No graded judgements (a focused visit)", style="dim"), Text(""))
+            yield Static(table, id="report-judgements")
             count = len(reading.recommendations)
             yield Static(Text(f"{count} recommendation{'s' if count != 1 else ''}", style="bold"))
             with VerticalScroll(id="report-recommendations"):
