@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 MAX_HITS = 40
 """Enough to choose from; a 10,000-action plan must not flood the palette."""
 
+NEW_FROM_REPORT = "New plan from inspection report…"
+"""Offered whenever a store is open, with or without a plan (see :func:`open_new_from_report`)."""
+
 Candidate = tuple[str, str, Callable[[], Any]]
 """(text to match and show, help line, what to do)."""
 
@@ -63,7 +66,6 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
 
 
 TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
-NEW_FROM_REPORT = "New plan from inspection report…"
 
 
 # The tasks' screens are imported when chosen, not when the app starts: together they pull in
@@ -82,12 +84,6 @@ def open_import(app: IptApp) -> None:
     import_flow(app)
 
 
-def open_new_from_report(app: IptApp) -> None:
-    from tui.screens.report_dialog import new_plan_from_report_flow
-
-    new_plan_from_report_flow(app)
-
-
 def open_snapshot(app: IptApp) -> None:
     from tui.screens.reviews import take_snapshot_flow
 
@@ -98,6 +94,12 @@ def open_compare(app: IptApp) -> None:
     from tui.screens.compare import CompareScreen
 
     app.push_screen(CompareScreen())
+
+
+def open_new_from_report(app: IptApp) -> None:
+    from tui.screens.report_dialog import new_plan_from_report_flow
+
+    new_plan_from_report_flow(app)
 
 
 def tasks(app: IptApp) -> Iterator[Candidate]:

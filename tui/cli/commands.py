@@ -168,13 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
+    from tui.cli.new_plan import add_new_parser
+
+    add_new_parser(commands)
     from tui.cli.reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
-    from tui.cli.new_plan import add_new_parser
-
-    add_new_parser(commands)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
