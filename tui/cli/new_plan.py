@@ -29,7 +29,9 @@ def add_new_parser(commands: Any) -> None:
         metavar="REPORT.pdf",
         help="the inspection report as published by Ofsted",
     )
-    new.add_argument("--id", dest="plan_id", default=None, help="the new plan's id (default: e.g. bury-2021)")
+    new.add_argument(
+        "--id", dest="plan_id", default=None, metavar="ID", help="the new plan's id (default: e.g. bury-2021)"
+    )
     new.add_argument("--dry-run", action="store_true", help="show what would be created; write nothing")
     new.add_argument(
         "--json",
