@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements-dev.lock
 UV := uv==0.13.9
 
-.PHONY: run test check bench faults clean lint typecheck imports install-check lock
+.PHONY: run test check bench accuracy faults clean lint typecheck imports install-check lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ check: lint typecheck imports test
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# Reads every report in ../shared/reference/ofsted-reports/ (or $$IPT_OFSTED_REPORTS) and scores
+# the reading against its truth.json: judgements, dates, recommendations and time per report.
+accuracy: $(STAMP)
+	$(BIN)/python -m benchmarks.report_accuracy $(ARGS)
 
 faults: $(STAMP)
 	$(BIN)/python -m tests.faults.campaign

@@ -22,8 +22,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -81,6 +83,59 @@ class Judgement(StrEnum):
     GOOD = "Good"
     REQUIRES_IMPROVEMENT = "Requires improvement to be good"
     INADEQUATE = "Inadequate"
+
+
+_GRADES_BY_WORDING = {
+    **{grade.value.lower(): grade.value for grade in Judgement},
+    "requires improvement": Judgement.REQUIRES_IMPROVEMENT.value,
+}
+
+
+def _normalise_grade(value: Any) -> Any:
+    """Every wording Ofsted has used for a grade, in any case: "Requires improvement" (SIF)
+    is the same grade as "Requires improvement to be good" (ILACS)."""
+    if isinstance(value, str):
+        return _GRADES_BY_WORDING.get(" ".join(value.split()).lower(), value)
+    return value
+
+
+JudgementField = Annotated[Judgement, BeforeValidator(_normalise_grade)]
+
+
+class Addressee(StrEnum):
+    """Who an inspection recommendation is addressed to."""
+
+    LOCAL_AUTHORITY = "local_authority"
+    LSCB = "lscb"
+    """The Local Safeguarding Children Board (SIF reports, to 2018)."""
+    SAFEGUARDING_PARTNERSHIP = "safeguarding_partnership"
+    """The safeguarding partnership that replaced the LSCB."""
+
+    @property
+    def label(self) -> str:
+        return {"lscb": "LSCB"}.get(self.value, self.value.replace("_", " ").capitalize())
+
+
+class RecommendationSource(StrEnum):
+    """Where a recommendation comes from."""
+
+    INSPECTION = "inspection"
+    PEER_REVIEW = "peer_review"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def _without_unset(handler: SerializerFunctionWrapHandler, model: BaseModel, names: tuple[str, ...]) -> Any:
+    """The model's dump without ``names`` left at their empty default, so plan files and
+    exports written before those fields existed are written the same."""
+    dumped = handler(model)
+    if isinstance(dumped, dict):
+        for name in names:
+            if dumped.get(name) in (None, ""):
+                dumped.pop(name, None)
+    return dumped
 
 
 class Polarity(StrEnum):
@@ -159,7 +214,7 @@ class Model(BaseModel):
 class CriterionJudgement(Model):
     criterion: Name
     """What was judged, e.g. "Overall effectiveness"."""
-    judgement: Judgement
+    judgement: JudgementField
 
 
 class Inspection(Model):
@@ -168,7 +223,13 @@ class Inspection(Model):
     started_on: date | None = None
     ended_on: date | None = None
     published_on: date | None = None
+    lead_inspector: str = ""
+    """As the report names them; empty where not known."""
     judgements: list[CriterionJudgement] = []
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_unset(handler, self, ("lead_inspector",))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Inspection:
@@ -198,6 +259,14 @@ class Recommendation(Model):
     text: Text = ""
     """The inspectors' wording; empty where the source does not give it."""
     impact_evidenced: ImpactSignOff | None = None
+    addressee: Annotated[Addressee, BeforeValidator(_normalise_word)] | None = None
+    """Who it is addressed to; not set where the source does not say (the local authority)."""
+    source: Annotated[RecommendationSource, BeforeValidator(_normalise_word)] | None = None
+    """Where it comes from; not set where the source does not say (the inspection)."""
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_unset(handler, self, ("addressee", "source"))
 
 
 class Theme(Model):

@@ -211,6 +211,7 @@ def base_plan() -> Plan:
         ends_on=date(2021, 3, 31),
         inspection=Inspection(
             framework="ILACS",
+            lead_inspector="Lead inspector",
             judgements=[CriterionJudgement(criterion="Overall", judgement="Inadequate")],
         ),
         governance=Governance(board="Board", chair="Chair", cadence="monthly"),

@@ -91,6 +91,8 @@ def section_screen(module: str, name: str) -> Callable[[], Screen[None]]:
 
 KEEP_CHANGES = 64
 """How many recent changes :meth:`IptApp.changed_actions_since` can look back over."""
+NEW_FROM_REPORT = ("new-from-report", "New plan from inspection report…")
+"""The empty store's choice that starts a plan from an Ofsted report (see tui.screens.report_dialog)."""
 
 
 def warm_sort_keys(repo: Repository) -> None:
@@ -328,10 +330,24 @@ class IptApp(App[None]):
         def chosen(name: str | None) -> None:
             if name is None:
                 self._show_start_error("The store has no plans yet. Add one with `ipt import FILE`.")
+            elif name == NEW_FROM_REPORT[0]:
+                self.start_from_report()
             else:
                 self.add_sample(name)
 
-        self.push_screen(SamplesScreen(samples), chosen)
+        self.push_screen(SamplesScreen(samples, more=[NEW_FROM_REPORT]), chosen)
+
+    def start_from_report(self) -> None:
+        """An empty store: a plan from an inspection report; back to the samples if none is made."""
+        from tui.screens.report_dialog import new_plan_from_report_flow
+
+        def done(plan_id: str | None) -> None:
+            if plan_id is None:
+                self.offer_samples()
+            elif self.repo is not None:
+                self.post_message(self.StoreLoaded(self.repo))
+
+        new_plan_from_report_flow(self, done=done)
 
     @work(thread=True, exclusive=True, group="store", description="add a sample plan")
     def add_sample(self, name: str) -> None:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 MAX_HITS = 40
 """Enough to choose from; a 10,000-action plan must not flood the palette."""
 
+NEW_FROM_REPORT = "New plan from inspection report…"
+"""Offered whenever a store is open, with or without a plan (see :func:`open_new_from_report`)."""
+
 Candidate = tuple[str, str, Callable[[], Any]]
 """(text to match and show, help line, what to do)."""
 
@@ -35,6 +38,9 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
         yield f"Go to {title}", f"Section {number}", partial(app.action_section, name)
     if app.has_plan:
         yield from tasks(app)
+    if app.repo is not None:
+        help_text = "Read an Ofsted report PDF: judgements and recommendations, shown before saving"
+        yield NEW_FROM_REPORT, help_text, partial(open_new_from_report, app)
     if app.repo is not None:
         for plan_id in app.repo.plan_ids():
             if plan_id != app.plan_id:
@@ -102,6 +108,12 @@ def open_compare(app: IptApp) -> None:
     app.push_screen(CompareScreen())
 
 
+def open_new_from_report(app: IptApp) -> None:
+    from tui.screens.report_dialog import new_plan_from_report_flow
+
+    new_plan_from_report_flow(app)
+
+
 def tasks(app: IptApp) -> Iterator[Candidate]:
     """The board's tasks, offered on an open plan."""
     yield TASKS[0], "Write the pack: Markdown, HTML, XLSX, CSV or JSON", partial(open_export, app)
@@ -131,7 +143,7 @@ class IptCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, help_text, command in candidates(self.ipt):
-            if text.startswith(("Go to", "Switch plan")) or text in TASKS:
+            if text.startswith(("Go to", "Switch plan")) or text in TASKS or text == NEW_FROM_REPORT:
                 text = visible(text)
                 yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 

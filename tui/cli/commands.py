@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restore even though the store is not damaged, undoing its last save (the store is kept)",
     )
+    from tui.cli.new_plan import add_new_parser
+
+    add_new_parser(commands)
     from tui.cli.reviews import add_review_parser
 
     add_review_parser(commands, parse_date)
@@ -606,6 +609,12 @@ def cmd_reviews(args: argparse.Namespace, console: Console) -> int:
 Command = Callable[[argparse.Namespace, Console], int]
 
 
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    from tui.cli.new_plan import cmd_new as run
+
+    return run(args, console)
+
+
 def board_command(name: str) -> Command:
     """A command from :mod:`tui.cli.board`, imported only when it is the one run."""
 
@@ -626,6 +635,7 @@ COMMANDS: dict[str | None, Command] = {
     "tui": cmd_tui,
     "samples": cmd_samples,
     "init": cmd_init,
+    "new": cmd_new,
     "import": cmd_import,
     "validate": cmd_validate,
     "plans": cmd_plans,

@@ -59,9 +59,11 @@ class ChoiceScreen(ModalScreen[str | None]):
 class SamplesScreen(ChoiceScreen):
     """A list of sample plans to start an empty store from; returns the sample's name."""
 
-    def __init__(self, samples: list[tuple[str, str]]) -> None:
+    def __init__(self, samples: list[tuple[str, str]], *, more: Sequence[tuple[str, str]] = ()) -> None:
+        """``more``: other ways to start, (id, what is shown), listed after the samples."""
         super().__init__(
-            "This store has no plans yet. Add a sample plan to start from:",
-            [(name, f"{title}  ({name})") for name, title in samples],
+            "This store has no plans yet. Add a sample plan to start from"
+            + (", or start your own:" if more else ":"),
+            [*((name, f"{title}  ({name})") for name, title in samples), *more],
             list_id="samples",
         )
