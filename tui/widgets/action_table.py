@@ -59,7 +59,8 @@ def layout(total: int, owners: Sequence[str] = ()) -> tuple[tuple[str, str, int]
     """The columns for a table ``total`` characters wide: Title and Owner share what is left.
 
     Owner gets up to its longest value (from ``owners``): at least 10, and :data:`OWNER_SHARE` of
-    the room or all but :data:`TITLE_ENOUGH` of it, whichever is more; Title the rest, at least 12. Narrow tables leave out :data:`NARROW_DROPS`."""
+    the room or all but :data:`TITLE_ENOUGH` of it, whichever is more; Title the rest, at least 12.
+    Narrow tables leave out :data:`NARROW_DROPS`."""
     shown = [column for column in COLUMNS if not (total < NARROW and column[0] in NARROW_DROPS)]
     fixed = sum(width + 2 for key, _, width in shown if key not in {"title", "owner"}) + 4 + 4
     room = max(22, total - fixed)
