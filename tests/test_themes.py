@@ -99,3 +99,37 @@ async def test_the_detail_pane_follows_the_cursor(store: Path) -> None:
         await pilot.press("2")
         await pilot.pause()
         assert not pilot.app.screen.query_one("#action-detail", Static).display  # 24 rows: the table's
+
+
+def test_refs_are_never_cut_mid_ref() -> None:
+    from tui.screens.recommendations import fit_refs
+
+    refs = ["WF-03", "WF-05", "QP-02", "QP-10"]
+    assert fit_refs(refs, 40) == "WF-03, WF-05, QP-02, QP-10"
+    assert fit_refs(refs, 16) == "WF-03, WF-05 +2"
+    assert fit_refs(refs, 4) == "WF-03 +3"
+    assert fit_refs([], 10) == "–"
+
+
+async def test_recommendations_and_scorecard_show_their_rows_at_80x24(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    db = tmp_path / "plans.json"
+    assert main(["--db", str(db), "init", "--sample", "oldham-2019"]) == 0
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("#recs-table", DataTable)
+        assert table.size.height - 1 >= 7  # every one of Oldham's seven, not three
+        assert not app.screen.query_one("#recs-matrix").display
+        for row in range(table.row_count):
+            refs = str(table.get_cell_at((row, 3)))
+            assert all(part.startswith(("WF-", "QP-", "PA-", "DL-", "CM-", "AS-", "+")) for part in
+                       refs.replace(",", " ").split()), refs  # fmt: skip
+        await pilot.press("5")
+        await settle(app, pilot)
+        kpis = app.screen.query_one("#kpi-table", DataTable)
+        assert kpis.size.height - 1 >= kpis.row_count
+        assert kpis.columns[next(iter(kpis.columns))].width >= 18  # the KPI name has room (14 before)

@@ -28,8 +28,22 @@ STATE_LOOK = {
 }
 
 
-def state_text(item: RecommendationCoverage) -> Text:
+def fit_refs(refs: list[str], width: int) -> str:
+    """As many whole refs as fit in ``width``, then how many more: ``"WF-03, QP-02 +2"``."""
+    shown: list[str] = []
+    for position, ref in enumerate(refs):
+        rest = len(refs) - position - 1
+        candidate = ", ".join([*shown, ref]) + (f" +{rest}" if rest else "")
+        if len(candidate) > width and shown:
+            return ", ".join(shown) + f" +{len(refs) - position}"
+        shown.append(ref)
+    return ", ".join(shown) or "–"
+
+
+def state_text(item: RecommendationCoverage, *, short: bool = False) -> Text:
     label, style = STATE_LOOK[item.state]
+    if short and item.state is CoverageState.ACTIONS_COMPLETE:
+        label = "✔ Complete"
     text = Text(label, style=style)
     if item.impact_evidenced is not None:
         text.append(" ★ impact", style="bold green")
@@ -75,18 +89,19 @@ class RecommendationsScreen(SectionScreen):
         table = self.table
         keep = self.current_number()
         table.clear(columns=True)
-        width = max(20, self.size.width - 50)
+        narrow = self.size.width < 100
+        state_width, refs_width = (13, 16) if narrow else (20, 26)
+        width = max(20, self.size.width - 4 - 4 - state_width - refs_width - 8)
         table.add_column("No.", key="number", width=4)
         table.add_column("Recommendation", key="text", width=width)
-        table.add_column("Coverage", key="state", width=20)
-        table.add_column("Actions", key="actions", width=16)
+        table.add_column("Coverage", key="state", width=state_width)
+        table.add_column("Actions", key="actions", width=refs_width)
         for item in coverage.recommendations:
-            refs = ", ".join(action.ref for action in item.actions)
             table.add_row(
                 Text(str(item.number), style="bold"),
                 literal(item.text),
-                state_text(item),
-                literal(refs or "–"),
+                state_text(item, short=narrow),
+                literal(fit_refs([action.ref for action in item.actions], refs_width)),
                 key=str(item.number),
             )
         if keep is not None:

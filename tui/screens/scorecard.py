@@ -46,30 +46,37 @@ class ScorecardScreen(SectionScreen):
         table = self.table
         keep = self.current_id()
         table.clear(columns=True)
-        table.add_column("KPI", key="name", width=max(16, self.size.width - 68))
-        for key, heading in (
-            ("polarity", "Better"),
-            ("baseline", "Baseline"),
-            ("latest", "Latest"),
-            ("target", "Target"),
-            ("status", "Status"),
-            ("direction", "Direction"),
-        ):
-            table.add_column(heading, key=key)
+        # Narrow: the name keeps room to be read; which way is better and the baseline are in the
+        # chart's heading below.
+        narrow = self.size.width < 100
+        columns = [
+            ("polarity", "Better", 8),
+            ("baseline", "Baseline", 9),
+            ("latest", "Latest", 8),
+            ("target", "Target", 16),
+            ("status", "Status", 13),
+            ("direction", "Direction", 10),
+        ]
+        if narrow:
+            columns = [column for column in columns if column[0] not in {"polarity", "baseline"}]
+        fixed = sum(width + 2 for _, _, width in columns) + 6
+        table.add_column("KPI", key="name", width=max(16, self.size.width - fixed))
+        for key, heading, width in columns:
+            table.add_column(heading, key=key, width=width)
+        keys = [key for key, _, _ in columns]
         for status in self.ipt.summary.kpis:
             kpi = status.kpi
-            table.add_row(
-                literal(kpi.name),
-                Text("↓ lower" if kpi.polarity.value == "lower_is_better" else "↑ higher"),
-                _value(kpi.baseline),
-                _value(status.latest),
-                Text("–", style="dim")
+            cells = {
+                "polarity": Text("↓ lower" if kpi.polarity.value == "lower_is_better" else "↑ higher"),
+                "baseline": _value(kpi.baseline),
+                "latest": _value(status.latest),
+                "target": Text("–", style="dim")
                 if status.target is None
                 else Text(f"{status.target.value} ({status.target.financial_year})"),
-                kpi_rating_text(status.rating.value),
-                Text(DIRECTION_SYMBOL[status.direction.value] if status.direction else "–"),
-                key=kpi.id,
-            )
+                "status": kpi_rating_text(status.rating.value),
+                "direction": Text(DIRECTION_SYMBOL[status.direction.value] if status.direction else "–"),
+            }
+            table.add_row(literal(kpi.name), *(cells[key] for key in keys), key=kpi.id)
         if keep is not None:
             self.select_kpi(keep)
         self._draw_chart()
