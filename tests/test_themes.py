@@ -112,6 +112,7 @@ def test_refs_are_never_cut_mid_ref() -> None:
 
 
 async def test_recommendations_and_scorecard_show_their_rows_at_80x24(tmp_path: Path) -> None:
+    from textual.coordinate import Coordinate
     from textual.widgets import DataTable
 
     db = tmp_path / "plans.json"
@@ -125,7 +126,7 @@ async def test_recommendations_and_scorecard_show_their_rows_at_80x24(tmp_path: 
         assert table.size.height - 1 >= 7  # every one of Oldham's seven, not three
         assert not app.screen.query_one("#recs-matrix").display
         for row in range(table.row_count):
-            refs = str(table.get_cell_at((row, 3)))
+            refs = str(table.get_cell_at(Coordinate(row, 3)))
             assert all(part.startswith(("WF-", "QP-", "PA-", "DL-", "CM-", "AS-", "+")) for part in
                        refs.replace(",", " ").split()), refs  # fmt: skip
         await pilot.press("5")
@@ -133,3 +134,27 @@ async def test_recommendations_and_scorecard_show_their_rows_at_80x24(tmp_path: 
         kpis = app.screen.query_one("#kpi-table", DataTable)
         assert kpis.size.height - 1 >= kpis.row_count
         assert kpis.columns[next(iter(kpis.columns))].width >= 18  # the KPI name has room (14 before)
+
+
+async def test_the_action_form_edits_funding_and_kpi_links(store: Path) -> None:
+    from textual.widgets import SelectionList
+
+    from tests.test_tui_app import open_form
+
+    repo = Repository(store)
+    before = repo.plan(PLAN).action("WF-01")
+    assert before.funding == [] and before.measures == []
+    kpi = repo.plan(PLAN).kpis[0].id
+    app = app_on(store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        form = await open_form(app, pilot, "WF-01")
+        assert form.edits() == {}, "an untouched form changes nothing"
+        form.query_one("#field-funding", SelectionList).select("A1")
+        form.query_one("#field-measures", SelectionList).select(kpi)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    after = Repository(store).plan(PLAN).action("WF-01")
+    assert after.funding == ["A1"] and after.measures == [kpi]
+    audited = {e.field for e in Repository(store).audit(PLAN, "action", "WF-01")}
+    assert {"funding", "measures"} <= audited

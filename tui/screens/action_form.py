@@ -44,7 +44,9 @@ TEXT_FIELDS = (
     "due_reason",
     "note",
 )
-FIELDS = (*TEXT_FIELDS, "theme", "status", "rag", "recommendations")
+FIELDS = (*TEXT_FIELDS, "theme", "status", "rag", "recommendations", "funding", "measures")
+LINKS = ("recommendations", "funding", "measures")
+"""Fields chosen from a list of the plan's own: recommendations, funding allocations, KPIs."""
 LABELS = {
     "ref": "Ref",
     "theme": "Theme",
@@ -60,6 +62,8 @@ LABELS = {
     "rag": "RAG",
     "progress": "Progress %",
     "recommendations": "Addresses",
+    "funding": "Paid for by",
+    "measures": "KPIs",
     "due_reason": "Why due moved",
     "note": "Add update",
 }
@@ -79,6 +83,8 @@ ORDER = (
     "due_reason",
     "completed_on",
     "recommendations",
+    "funding",
+    "measures",
     "note",
 )
 NO_RAG = "none"
@@ -106,6 +112,8 @@ def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
             "status": Status.NOT_STARTED.value,
             "rag": NO_RAG,
             "recommendations": [],
+            "funding": [],
+            "measures": [],
         }
     return {
         "ref": action.ref,
@@ -124,6 +132,8 @@ def raw_of(action: Action | None, default_theme: str | None) -> dict[str, Any]:
         "status": action.status.value,
         "rag": action.rag.value if action.rag else NO_RAG,
         "recommendations": list(action.recommendations),
+        "funding": list(action.funding),
+        "measures": list(action.measures),
     }
 
 
@@ -146,6 +156,8 @@ def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         problems["progress"] = f"{raw['progress']!r} is not a whole number from 0 to 100"
     values["rag"] = None if raw["rag"] == NO_RAG else raw["rag"]
     values["recommendations"] = sorted(raw["recommendations"])
+    values["funding"] = list(raw["funding"])
+    values["measures"] = list(raw["measures"])
     return values, problems
 
 
@@ -217,6 +229,18 @@ class ActionFormScreen(ModalScreen[str | None]):
                 *((literal(f"{r.number}  {r.text}"[:70]), r.number) for r in plan.recommendations),
                 id="field-recommendations",
             )
+        elif name == "funding":
+            yield SelectionList[str](
+                *(
+                    (literal(f"{a.id}  {a.financial_year}  £{a.amount:,.0f}  {a.purpose}"[:70]), a.id)
+                    for a in plan.allocations
+                ),
+                id="field-funding",
+            )
+        elif name == "measures":
+            yield SelectionList[str](
+                *((literal(f"{k.id}  {k.name}"[:70]), k.id) for k in plan.kpis), id="field-measures"
+            )
         else:
             hint = {
                 "start_on": "dd/mm/yyyy",
@@ -275,8 +299,8 @@ class ActionFormScreen(ModalScreen[str | None]):
                 widget.value = value
             elif isinstance(widget, SelectionList):
                 widget.deselect_all()
-                for number in value:
-                    widget.select(number)
+                for chosen in value:
+                    widget.select(chosen)
 
     def raw(self) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -288,7 +312,12 @@ class ActionFormScreen(ModalScreen[str | None]):
             elif isinstance(widget, Select):
                 raw[name] = "" if widget.is_blank() else str(widget.value)
             elif isinstance(widget, SelectionList):
-                raw[name] = sorted(widget.selected)
+                # Those kept in their stored order, then those added in the list's (the plan's)
+                # order: an untouched list is no change.
+                chosen = set(widget.selected)
+                kept = [value for value in self.loaded.get(name, []) if value in chosen]
+                listed = [widget.get_option_at_index(i).value for i in range(widget.option_count)]
+                raw[name] = kept + [value for value in listed if value in chosen and value not in kept]
         return raw
 
     def edits(self) -> dict[str, Any]:
