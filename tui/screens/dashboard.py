@@ -259,7 +259,7 @@ class DashboardScreen(SectionScreen):
     def _answer(self, name: str, answer: Answer) -> None:
         headline, lines = answer
         panel = self.query_one(f"#answer-{name}", Static)
-        panel.border_title = Text(headline)
+        panel.border_title = literal(headline)  # a snapshot label in it is user text
         panel.update(lines)
 
     def _show_answers(self) -> None:
