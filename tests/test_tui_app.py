@@ -614,7 +614,7 @@ async def test_theme_toggle_is_remembered(store: Path, tmp_path: Path) -> None:
     app = app_on(store, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("t")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.theme == LIGHT_THEME
     assert load_settings(tmp_path / "settings.json").theme == LIGHT_THEME

@@ -155,10 +155,10 @@ async def test_walk_the_agenda_and_record_an_item_with_a_moved_due_date(store: P
         await settle(app, pilot)
         screen = await start_session(app, pilot)
         subjects = [item.subject for item in screen.session.items]
-        await pilot.press("right_square_bracket")
+        await pilot.press("pagedown")
         await pilot.pause()
         assert screen.position == 1 and subjects[1] in shown(screen, "#item-detail")
-        await pilot.press("k")
+        await pilot.press("pageup")
         await pilot.pause()
         assert screen.position == 0
         screen.query_one("#field-commentary", Input).value = "Recruitment has slipped [red]badly[/]"
@@ -173,7 +173,7 @@ async def test_walk_the_agenda_and_record_an_item_with_a_moved_due_date(store: P
         await settle(app, pilot)
         assert not shown(screen, "#problem-due_on")
         assert "rag" in shown(screen, "#item-detail")  # "Changed at the board: rag: – → red; …"
-        await pilot.press("j")
+        await pilot.press("escape", "j")
         await pilot.pause()
         assert screen.position == 1
     plan = Repository(store).plan("test-plan")
@@ -191,7 +191,7 @@ async def test_leaving_an_item_with_unrecorded_notes_asks_first(store: Path) -> 
         await settle(app, pilot)
         screen = await start_session(app, pilot)
         screen.query_one("#field-commentary", Input).value = "half written"
-        await pilot.press("right_square_bracket")
+        await pilot.press("pagedown")
         await pilot.pause()
         assert isinstance(top(app), ConfirmScreen)
         await pilot.press("n")
@@ -205,7 +205,7 @@ async def test_decision_close_and_export_the_pack(store: Path, tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = await start_session(app, pilot)
-        await pilot.press("d")
+        await pilot.press("escape", "d")
         await pilot.pause()
         top(app).query_one("#field-text", Input).value = "Approve the recovery plan"
         await pilot.press("ctrl+s")
@@ -456,7 +456,7 @@ async def test_read_only_store_says_so_and_refuses_every_save(
             (("6", "n"), ReviewsScreen),
             (("6", "s"), ReviewsScreen),
             (("6", "enter", "ctrl+s"), ReviewSessionScreen),
-            (("d",), ReviewSessionScreen),
+            (("escape", "d"), ReviewSessionScreen),
             (("c",), ReviewSessionScreen),
         ]
         for keys, kind in attempts:

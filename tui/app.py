@@ -164,7 +164,7 @@ class IptApp(App[None]):
             for number, (name, title) in enumerate(SECTIONS.items(), 1)
         ),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
-        Binding("t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+        Binding("ctrl+t", "toggle_theme", "Light or dark theme", id="app.toggle_theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -564,6 +564,19 @@ class IptApp(App[None]):
     def switch_plan(self, plan_id: str) -> None:
         if self.repo is not None and plan_id in self.repo.plan_ids() and plan_id != self.plan_id:
             self.open_plan(plan_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``q`` never quits from a dialog or a screen that takes typing (ctrl+q still quits at
+        once), and a section's digit never leaves a dialog."""
+        if action in ("quit", "section"):
+            from textual.screen import ModalScreen
+
+            screen = self.screen
+            if isinstance(screen, ModalScreen):
+                return False
+            if action == "quit" and getattr(screen, "TAKES_TYPING", False):
+                return False
+        return True
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen, binding_rows

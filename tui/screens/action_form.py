@@ -28,6 +28,7 @@ from store.models import Action, ActionUpdate, Plan, Rag, Status
 from tui.presentation import edited, literal, rag_text, shown
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 from tui.screens.record_form import GENERAL, problems_by_field
 
 TEXT_FIELDS = (
@@ -149,8 +150,10 @@ def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, problems
 
 
-class ActionFormScreen(ModalScreen[str | None]):
+class ActionFormScreen(TypingGuard, ModalScreen[str | None]):
     """Edit one action (``ref``) or create one (``ref=None``)."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="action_form.save", priority=True),

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.presentation import literal
+from tui.screens.keys import TypingGuard
 from tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -53,8 +54,12 @@ class SectionBar(Static):
     """The top line: which section this is and which plan is open."""
 
 
-class IptScreen(Screen[None]):
-    """Base for the app's screens: typed access to the app."""
+class IptScreen(TypingGuard, Screen[None]):
+    """Base for the app's screens: typed access to the app; a focused field's leftover
+    printable keys reach no binding (see :class:`TypingGuard`)."""
+
+    TAKES_TYPING: ClassVar[bool] = False
+    """A screen for typing into (a board's session): ``q`` and the section digits do nothing here."""
 
     @property
     def ipt(self) -> IptApp:

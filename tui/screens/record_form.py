@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from store.errors import RuleBroken
 from store.validation import describe_errors
 from tui.presentation import edited, literal, shown
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 
 GENERAL = "_form"
 """Key for a problem that names no field."""
@@ -72,8 +73,10 @@ def problems_by_field(error: Exception | str, fields: Sequence[str]) -> dict[str
     return {name: "; ".join(lines) for name, lines in found.items()}
 
 
-class RecordFormScreen(ModalScreen[bool]):
+class RecordFormScreen(TypingGuard, ModalScreen[bool]):
     """Fields, one problem line under each, Save and Cancel. ctrl+s saves, escape cancels."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
