@@ -530,7 +530,7 @@ class IptApp(App[None]):
             screen.set_filter(filter_text)
 
     async def open_action(self, ref: str) -> None:
-        """Jump to one action and open its form."""
+        """Jump to one action: the table's cursor on it, and its form open."""
         if not self.has_plan:
             return
         from tui.screens.actions import ActionsScreen
@@ -539,6 +539,7 @@ class IptApp(App[None]):
         screen = self.screen
         if isinstance(screen, ActionsScreen):
             screen.set_filter("")
+            screen.go_to_action(ref)  # so the next key (x, h) acts on the action jumped to
             screen.edit_action(ref)
 
     async def show_recommendation(self, number: int) -> None:

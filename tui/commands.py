@@ -8,6 +8,7 @@ characters are shown visibly.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -26,7 +27,39 @@ MAX_HITS = 40
 """Enough to choose from; a 10,000-action plan must not flood the palette."""
 
 Candidate = tuple[str, str, Callable[[], Any]]
-"""(text to match and show, help line, what to do)."""
+"""(text to match and show, help line, what to do); the help line is matched too."""
+
+
+def folded(text: str) -> tuple[str, list[int]]:
+    """``text`` in lower case with everything but letters and digits left out, and where each
+    kept character stood: ``"WF-01 Recruit"`` -> ``("wf01recruit", [0, 1, 3, …])``."""
+    kept = [(index, char) for index, char in enumerate(text.lower()) if char.isalnum()]
+    return "".join(char for _, char in kept), [index for index, _ in kept]
+
+
+def query_words(query: str) -> list[str]:
+    """The query's words folded as :func:`folded` folds the text; words of punctuation alone go."""
+    return [word for word in (folded(part)[0] for part in query.split()) if word]
+
+
+def score(text: str, help_text: str, words: list[str]) -> float | None:
+    """How well ``words`` match a candidate, from 0 to 1; None when one of them is in neither
+    its text nor its help line. The whole query being the text's first word (a ref such as
+    WF-01) or a part of its help line (a plan's id) scores highest, then the text starting
+    with it, then the words found at the starts of the text's words, then anywhere."""
+    text_folded = folded(text)[0]
+    found = text_folded + " " + folded(help_text)[0]
+    if not words or not all(word in found for word in words):
+        return None
+    whole = "".join(words)
+    first_word = folded(text.split(" ", 1)[0])[0]
+    if whole == first_word or whole in (folded(part)[0] for part in help_text.split(" · ")):
+        return 1.0
+    if text_folded.startswith(whole):
+        return 0.9
+    starts = {folded(part)[0][:1] for part in text.split()}
+    at_starts = sum(1 for word in words if word[:1] in starts) / len(words)
+    return 0.4 + 0.4 * at_starts
 
 
 def candidates(app: IptApp) -> Iterator[Candidate]:
@@ -39,7 +72,11 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
         for plan_id in app.repo.plan_ids():
             if plan_id != app.plan_id:
                 header = app.repo.plan(plan_id)
-                yield f"Switch plan: {header.name}", plan_id, partial(app.switch_plan, plan_id)
+                yield (
+                    f"Switch plan: {header.name}",
+                    f"{header.authority} · {plan_id}",
+                    partial(app.switch_plan, plan_id),
+                )
     if not app.has_plan:
         return
     plan = app.plan
@@ -99,13 +136,15 @@ def tasks(app: IptApp) -> Iterator[Candidate]:
 
 
 def plain_highlight(text: str, query: str) -> Content:
-    """``text`` as plain content with the query's words emphasised where they occur."""
+    """``text`` as plain content with the query's words emphasised where they occur, matched
+    as the palette matches them (``wf01`` marks ``WF-01``)."""
     content = Content(text)
-    lowered = text.lower()
-    for word in query.lower().split():
-        start = lowered.find(word)
+    text_folded, positions = folded(text)
+    for word in query_words(query):
+        start = text_folded.find(word)
         if start >= 0:
-            content = content.stylize(Style(bold=True, underline=True), start, start + len(word))
+            end = positions[start + len(word) - 1] + 1
+            content = content.stylize(Style(bold=True, underline=True), positions[start], end)
     return content
 
 
@@ -123,17 +162,19 @@ class IptCommands(Provider):
                 yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        words = query.lower().split()
+        """Hits ignoring case and punctuation (``wf01`` finds WF-01, ``oldham`` a plan by its
+        authority), best first: Enter on the typed text picks the first."""
+        words = query_words(query)
         if not words:
             return
-        matcher = self.matcher(query)
-        found = 0
-        for text, help_text, command in candidates(self.ipt):
-            lowered = text.lower()
-            if all(word in lowered for word in words):
-                score = max(matcher.match(text), 0.5 if lowered.startswith(words[0]) else 0.1)
-                text = visible(text)
-                yield Hit(score, plain_highlight(text, query), command, text=text, help=help_text)
-                found += 1
-                if found >= MAX_HITS:
-                    return
+        hits: list[tuple[float, int, str, str, Callable[[], Any]]] = []
+        for order, (text, help_text, command) in enumerate(candidates(self.ipt)):
+            # An action's help line is its status: matching it would find every action "in progress".
+            matched = score(text, "" if help_text.startswith("Action,") else help_text, words)
+            if matched is not None:
+                hits.append((matched, -order, text, help_text, command))
+        for matched, _, text, help_text, command in heapq.nlargest(MAX_HITS, hits):
+            shown_text = visible(text)
+            yield Hit(
+                matched, plain_highlight(shown_text, query), command, text=shown_text, help=visible(help_text)
+            )
