@@ -265,3 +265,38 @@ async def test_palette_finds_a_plan_by_authority(store: Path) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.plan_id == "second-plan"
+
+
+async def test_help_is_written_for_people(store: Path) -> None:
+    from tui.screens.help import HelpScreen
+
+    app = app_on(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "question_mark")
+        await pilot.pause()
+        help_screen = top(app)
+        assert isinstance(help_screen, HelpScreen)
+        rows = help_screen.rows
+        groups = [where for _, _, where in rows]
+        assert groups[0] == "Actions" and groups[-1] == "Everywhere"
+        assert not any(name in where for where in groups for name in ("Screen", "Table", "App", "Grid"))
+        pairs = [(where, does) for _, does, where in rows]
+        assert len(pairs) == len(set(pairs)), "each thing is listed once"
+        keys = {keys: does for keys, does, _ in rows}
+        # Keys hidden from the footer are listed: a theme's edit, the sections, the theme.
+        assert keys["T"] == "Edit theme" and keys["ctrl+t"] == "Light or dark theme"
+        assert keys["1, 2, 3, 4, 5, 6"].startswith("Go to a section")
+        assert keys["del, x"] == "Delete" and "ctrl+p" in keys
+        assert all("^" not in key for key in keys)
+        await pilot.press("escape", "6", "n", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("question_mark")  # typed into the commentary
+        await pilot.pause()
+        assert isinstance(top(app), ReviewSessionScreen)
+        await pilot.press("f1")  # help from inside a field
+        await pilot.pause()
+        help_screen = top(app)
+        assert isinstance(help_screen, HelpScreen)
+        after = {does for _, does, where in help_screen.rows if where.startswith("After Escape")}
+        assert {"Close session", "Export pack", "Decision"} <= after

@@ -164,6 +164,7 @@ class IptApp(App[None]):
             for number, (name, title) in enumerate(SECTIONS.items(), 1)
         ),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("f1", "help", "Help", id="app.help_f1", show=False),  # while typing, ? is typed
         Binding("ctrl+t", "toggle_theme", "Light or dark theme", id="app.toggle_theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
