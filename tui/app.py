@@ -197,8 +197,13 @@ class IptApp(App[None]):
         by: str,
         poll_seconds: float = 2.0,
         settings_path: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__()
+        from tui.config import read_config
+
+        self.config = read_config(config_path, binding_ids)
+        """The user's config.toml; what in it could not be used is said once the app is up."""
         self.store_path = store_path
         self.requested_plan_id = plan_id
         self.as_of = as_of
@@ -227,6 +232,7 @@ class IptApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
+        self.apply_config()
         look = None
         if self.store_path is not None:
             from store.safe_files import check_store_path
@@ -237,7 +243,7 @@ class IptApp(App[None]):
                 self.post_message(self.StoreFailed(str(error)))
                 return
             with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
-                look = first_look(self.store_path, self.requested_plan_id)
+                look = first_look(self.store_path, self.requested_plan_id or self.config.plan)
         if look is None:
             self.open_store(None)
         else:
@@ -250,6 +256,34 @@ class IptApp(App[None]):
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
 
+    def apply_config(self) -> None:
+        """Use the keymap and theme of config.toml; say what in it was not used, and why."""
+        config = self.config
+        problems = list(config.problems)
+        if config.keymap:
+            self.set_keymap(config.keymap)
+        if config.theme is not None:
+            if config.theme in self.available_themes:
+                self.theme = config.theme
+            else:
+                themes = ", ".join(sorted(self.available_themes))
+                problems.append(
+                    f"config.toml: theme {config.theme!r} is not a theme; the themes are {themes}"
+                )
+        if problems:
+            self.notify(
+                "\n".join(problems) + "\nEverything else starts as usual.",
+                title="Config not fully used",
+                severity="warning",
+                markup=False,
+                timeout=20,
+            )
+
+    def configured_plan(self, repo: Repository) -> str | None:
+        """The plan config.toml names, if the store holds it."""
+        plan = self.config.plan
+        return plan if plan is not None and plan in repo.plan_ids() else None
+
     @work(exclusive=True, group="store", description="open the store")
     async def open_store(self, storage: AtomicJSONStorage | None) -> None:
         """Read and validate the whole store off the UI thread (large stores take a while).
@@ -261,7 +295,7 @@ class IptApp(App[None]):
 
             with kept_out_of_gc(starting=True):
                 repo = Repository(self.store_path, storage=storage)
-            plan_id = self.requested_plan_id or repo.default_plan_id()
+            plan_id = self.requested_plan_id or self.configured_plan(repo) or repo.default_plan_id()
             if plan_id is None or plan_id not in repo.plan_ids():
                 return repo, None
             # The roll-ups too, while off the UI thread: the dashboard then goes from the
@@ -292,10 +326,19 @@ class IptApp(App[None]):
         if wanted and wanted not in self.repo.plan_ids():
             self._show_start_error(f"There is no plan {wanted!r} in this store.")
             return
-        plan_id = wanted or self.repo.default_plan_id()
+        plan_id = wanted or self.configured_plan(self.repo) or self.repo.default_plan_id()
         if plan_id is None:
             self.offer_samples()
             return
+        configured = self.config.plan
+        if not wanted and configured and configured not in self.repo.plan_ids():
+            self.notify(
+                f"config.toml: plan {configured!r} is not in this store; opened {plan_id!r} instead.",
+                title="Config",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
         worked_out = message.summary
         self.open_plan(plan_id, summary=worked_out[1] if worked_out and worked_out[0] == plan_id else None)
 
@@ -593,6 +636,28 @@ class IptApp(App[None]):
         save_settings(self.settings_path, self.settings)
 
 
+def binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the app's, and those of every screen and widget
+    (their modules are imported, so this is asked only when config.toml has a keymap)."""
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import tui.screens
+    import tui.widgets
+
+    classes: list[type] = [IptApp]
+    for package in (tui.screens, tui.widgets):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            classes += [value for value in vars(module).values() if isinstance(value, type)]
+    ids: set[str] = set()
+    for kind in classes:
+        if issubclass(kind, DOMNode | App):
+            ids.update(b.id for b in kind.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id)
+    return ids
+
+
 def make_app(
     store_path: Path | None,
     *,
@@ -601,6 +666,7 @@ def make_app(
     by: str | None = None,
     poll_seconds: float = 2.0,
     settings_path: Path | None = None,
+    config_path: Path | None = None,
 ) -> IptApp:
     """Build the app on a store file. ``as_of`` is required in practice: tests fix it; the
     command line passes today. ``poll_seconds=0`` turns off watching for other saves."""
@@ -616,4 +682,5 @@ def make_app(
         by=by,
         poll_seconds=poll_seconds,
         settings_path=settings_path,
+        config_path=config_path,
     )

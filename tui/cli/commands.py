@@ -460,7 +460,7 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     any day. Display settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
     """
     from tui.app import make_app
-    from tui.settings import default_settings_path
+    from tui.settings import default_config_path, default_settings_path
 
     app = make_app(
         store_path(args),
@@ -468,6 +468,7 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
         as_of=getattr(args, "tui_as_of", None) or date.today(),
         by=by_name(args),
         settings_path=default_settings_path(),
+        config_path=default_config_path(),
     )
     app.run()
     return EXIT_OK

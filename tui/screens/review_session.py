@@ -62,7 +62,9 @@ class ReviewSessionScreen(SectionScreen):
         # Page keys move between items from anywhere, the Commentary included; ] and [ (and j, k)
         # only when no field has the cursor.
         Binding("pagedown", "step(1)", "Next item", id="review.next", key_display="PgDn", priority=True),
-        Binding("pageup", "step(-1)", "Previous item", id="review.previous", key_display="PgUp", priority=True),
+        Binding(
+            "pageup", "step(-1)", "Previous item", id="review.previous", key_display="PgUp", priority=True
+        ),
         Binding("right_square_bracket,j", "step(1)", "Next item", id="review.next_key", show=False),
         Binding("left_square_bracket,k", "step(-1)", "Previous item", id="review.previous_key", show=False),
         Binding("ctrl+s", "record", "Record item", id="review.record", priority=True),
