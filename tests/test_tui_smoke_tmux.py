@@ -120,8 +120,10 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def test_installed_ipt_runs_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
     assert IPT.exists(), f"{IPT} is not installed; run make (or set IPT_BIN to an installed ipt)"
     terminal.start([str(IPT), "--db", str(tmp_path / "plans.json"), "--as-of", AS_OF])
-    # How late an action is depends on the day: 80 days late as of 2 December 2019.
-    dashboard = terminal.wait_for_text("Children's Social Care Improvement Plan", "Scorecard", "80d late")
+    # How late an action is depends on the day: 80 days (3 months) late as of 2 December 2019.
+    dashboard = terminal.wait_for_text(
+        "Children's Social Care Improvement Plan", "Scorecard", "3 months late"
+    )
     assert "1 Dashboard" in dashboard and "QP-02" in dashboard
 
     terminal.keys("2")

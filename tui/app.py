@@ -193,7 +193,7 @@ class IptApp(App[None]):
         store_path: Path | None,
         *,
         plan_id: str | None = None,
-        as_of: date,
+        as_of: date | None,
         by: str,
         poll_seconds: float = 2.0,
         settings_path: Path | None = None,
@@ -206,7 +206,10 @@ class IptApp(App[None]):
         """The user's config.toml; what in it could not be used is said once the app is up."""
         self.store_path = store_path
         self.requested_plan_id = plan_id
-        self.as_of = as_of
+        self.chosen_as_of = as_of
+        """The day asked for (``--as-of``, the palette's "Assess as of…"); None: the plan's own."""
+        self.as_of, self.as_of_reason = self.as_of_for(None)
+        """The day every roll-up is judged against, and why that day (see :meth:`as_of_for`)."""
         self.by = by
         self.poll_seconds = poll_seconds
         self.settings_path = settings_path
@@ -226,6 +229,23 @@ class IptApp(App[None]):
         """(data version, refs of the actions that alone changed, or None for anything else)."""
 
     # Start-up ----------------------------------------------------------------------------
+
+    def as_of_for(self, reported_on: date | None) -> tuple[date, str]:
+        """The day to assess a plan reported on ``reported_on`` against, and why: the day asked
+        for ("chosen"), else the plan's reported day ("reported", so a sample opens inside its
+        own period rather than years late), else "today"."""
+        if self.chosen_as_of is not None:
+            return self.chosen_as_of, "chosen"
+        if reported_on is not None:
+            return reported_on, "reported"
+        return date.today(), "today"
+
+    def set_as_of(self, day: date | None) -> None:
+        """Assess the plan as of ``day`` from now on (None: back to the plan's own day)."""
+        self.chosen_as_of = day
+        reported = self.plan.reported_on if self.has_plan else None
+        self.as_of, self.as_of_reason = self.as_of_for(reported)
+        self.data_changed()
 
     def get_default_screen(self) -> StartScreen:
         return StartScreen(self.store_path)
@@ -251,6 +271,7 @@ class IptApp(App[None]):
             # frame is on screen, so the frame's time is its own (the reading thread and the
             # UI share one interpreter).
             self.heading = look.heading
+            self.as_of, self.as_of_reason = self.as_of_for(look.heading.reported_on)
             self.switch_mode("dashboard")
             self.call_after_refresh(self.open_store, look.storage)
         if self.poll_seconds > 0:
@@ -300,8 +321,9 @@ class IptApp(App[None]):
                 return repo, None
             # The roll-ups too, while off the UI thread: the dashboard then goes from the
             # heading straight to its figures, with no frame and no thread in between.
+            plan = repo.plan(plan_id)
             with collector_paused():
-                summary = plan_summary(repo.plan(plan_id), self.as_of)
+                summary = plan_summary(plan, self.as_of_for(plan.reported_on)[0])
                 warm_sort_keys(repo)
             return repo, (plan_id, summary)
 
@@ -456,8 +478,10 @@ class IptApp(App[None]):
                 screen.refresh_data()
 
     def open_plan(self, plan_id: str, *, summary: PlanSummary | None = None) -> None:
-        """Show ``plan_id``; ``summary``: its roll-ups, if already worked out for it."""
+        """Show ``plan_id``; ``summary``: its roll-ups, if already worked out for it (as of the
+        day :meth:`as_of_for` gives it)."""
         self.plan_id = plan_id
+        self.as_of, self.as_of_reason = self.as_of_for(self.plan.reported_on)
         self.heading = None
         if summary is not None:  # for the data version data_changed() is about to start
             self._summary = (self.data_version + 1, summary)
@@ -668,8 +692,9 @@ def make_app(
     settings_path: Path | None = None,
     config_path: Path | None = None,
 ) -> IptApp:
-    """Build the app on a store file. ``as_of`` is required in practice: tests fix it; the
-    command line passes today. ``poll_seconds=0`` turns off watching for other saves."""
+    """Build the app on a store file. ``as_of``: the day to assess against (tests fix it; the
+    command line passes ``--as-of``); None: the plan's reported day, else today.
+    ``poll_seconds=0`` turns off watching for other saves."""
     if by is None:
         try:
             by = getpass.getuser()
@@ -678,7 +703,7 @@ def make_app(
     return IptApp(
         store_path,
         plan_id=plan_id,
-        as_of=as_of or date.today(),
+        as_of=as_of,
         by=by,
         poll_seconds=poll_seconds,
         settings_path=settings_path,

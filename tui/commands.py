@@ -96,7 +96,7 @@ def candidates(app: IptApp) -> Iterator[Candidate]:
         )
 
 
-TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…")
+TASKS = ("Export board pack…", "Import tracker…", "Take snapshot…", "Compare snapshots…", "Assess as of…")
 
 
 # The tasks' screens are imported when chosen, not when the app starts: together they pull in
@@ -127,12 +127,34 @@ def open_compare(app: IptApp) -> None:
     app.push_screen(CompareScreen())
 
 
+def open_as_of(app: IptApp) -> None:
+    """Ask for the day to judge deadlines and targets against; blank goes back to the plan's own."""
+    from store.dates import parse_optional_date
+    from tui.screens.record_form import Field, RecordFormScreen
+
+    def submit(values: dict[str, str]) -> dict[str, str]:
+        try:
+            day = parse_optional_date(values["day"])
+        except ValueError as error:
+            return {"day": str(error)}
+        app.set_as_of(day)
+        return {}
+
+    current = f"{app.as_of:%d/%m/%Y}" if app.as_of_reason == "chosen" else ""
+    field = Field(
+        "day", "As of", current, placeholder="dd/mm/yyyy; blank: the plan's reported day, else today"
+    )
+    intro = "Deadlines, lateness and KPI targets are judged as on this day; nothing is saved."
+    app.push_screen(RecordFormScreen("Assess the plan as of", [field], submit, intro=intro))
+
+
 def tasks(app: IptApp) -> Iterator[Candidate]:
     """The board's tasks, offered on an open plan."""
     yield TASKS[0], "Write the pack: Markdown, HTML, XLSX, CSV or JSON", partial(open_export, app)
     yield TASKS[1], "Bring in an .xlsx or .csv action tracker, checked first", partial(open_import, app)
     yield TASKS[2], "Freeze the plan as it stands, for a later board", partial(open_snapshot, app)
     yield TASKS[3], "What moved between two snapshots", partial(open_compare, app)
+    yield TASKS[4], "The day deadlines and targets are judged against", partial(open_as_of, app)
 
 
 def plain_highlight(text: str, query: str) -> Content:

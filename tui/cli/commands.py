@@ -47,7 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plan", default=None, help="plan id (default: the only or latest plan)")
     parser.add_argument("--by", default=None, help="who is making the change (default: your login name)")
-    parser.add_argument("--as-of", dest="tui_as_of", type=parse_date, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--as-of",
+        dest="tui_as_of",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="the day the tracker judges deadlines and targets against (default: the plan's "
+        "reported day if it has one, else today)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("samples", help="list the bundled sample plans")
@@ -173,9 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
-    # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
-        "--as-of", dest="tui_as_of", type=parse_date, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        "--as-of",
+        dest="tui_as_of",
+        type=parse_date,
+        default=argparse.SUPPRESS,
+        metavar="DATE",
+        help="the day to judge deadlines and targets against (default: the plan's reported day, else today)",
     )
     return parser
 
@@ -455,9 +467,9 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
 def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     """Open the tracker on the store; an empty store offers the bundled sample plans.
 
-    ``--as-of DATE`` (hidden from ``--help``; before or after ``tui``) assesses the plan as on
-    that day instead of today, so a demo or a terminal test sees the same overdue actions on
-    any day. Display settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
+    ``--as-of DATE`` (before or after ``tui``) assesses the plan as on that day instead of the
+    plan's reported day (a sample's) or today; the tracker's header shows which. Display
+    settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
     """
     from tui.app import make_app
     from tui.settings import default_config_path, default_settings_path
@@ -465,7 +477,7 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     app = make_app(
         store_path(args),
         plan_id=args.plan,
-        as_of=getattr(args, "tui_as_of", None) or date.today(),
+        as_of=getattr(args, "tui_as_of", None),
         by=by_name(args),
         settings_path=default_settings_path(),
         config_path=default_config_path(),

@@ -12,6 +12,7 @@ from store.rollups import PlanSummary
 from tui.presentation import (
     DIRECTION_SYMBOL,
     kpi_rating_text,
+    lateness,
     literal,
     monitoring_rows,
     progress_bar,
@@ -111,7 +112,7 @@ def _deadlines_table(summary: PlanSummary) -> Table:
             literal(action.title),
             literal(action.owner),
             f"{deadline.due_on:%d %b %Y}",
-            Text(f"{-deadline.days_to_due}d overdue", style="bold red"),
+            Text(lateness(-deadline.days_to_due), style="bold red"),
         )
     for deadline in summary.due_soon:
         action = deadline.action
