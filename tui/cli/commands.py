@@ -16,6 +16,8 @@ from tui.cli.common import (
     EXIT_OK,
     ArgumentParser,
     CommandFailed,
+    accept_global_options,
+    action_ref,
     by_name,
     make_console,
     open_store,
@@ -189,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="the day to judge deadlines and targets against (default: the plan's reported day, else today)",
     )
+    accept_global_options(parser)
     return parser
 
 
@@ -401,18 +404,20 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
     plan = repo.plan(plan_id)
-    try:
-        action = plan.action(args.ref)
-    except KeyError:
-        raise CommandFailed(f"no action {args.ref!r} in plan {plan_id}") from None
+    action = plan.action(action_ref(repo, plan_id, args.ref))
     history = repo.audit(plan_id, "action", action.ref)
     if args.json:
         payload = {
+            "plan": plan_id,
             "action": action.model_dump(mode="json"),
             "history": [entry.model_dump(mode="json") for entry in history],
         }
         write_json(payload)
         return EXIT_OK
+    from tui.presentation import literal
+
+    read = literal(f"Plan {plan.id}: {plan.name} ({plan.authority})", "dim")
+    console.print(read, soft_wrap=True)
     render_action(console, plan, action, history)
     return EXIT_OK
 
@@ -446,9 +451,17 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
+    ref = action_ref(repo, plan_id, args.ref)
+    if args.completed is not None and args.status is None:
+        status = repo.plan(plan_id).action(ref).status
+        if status.value != "complete":
+            raise CommandFailed(
+                f"--completed: a completed date needs the action complete, and {ref} is "
+                f"{status.label.lower()}; add --status complete"
+            )
     action = repo.update_action(
         plan_id,
-        args.ref,
+        ref,
         changes,
         by=by_name(args),
         on=args.on or date.today(),

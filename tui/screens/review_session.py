@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from store.errors import StoreError
+from store.labels import changes_in_words
 from store.models import Rag, ReviewItem, ReviewSession, ReviewState, Status
 from store.reviews import add_decision, close_review, record_item
 from tui.presentation import edited, literal, rag_text, shown
@@ -207,7 +208,7 @@ class ReviewSessionScreen(SectionScreen):
             )
         if item.outcome:
             detail.append("\nChanged at the board: ", style="dim")
-            detail.append_text(literal(item.outcome))
+            detail.append_text(literal(changes_in_words(item.outcome)))
         if self.closed:
             for label, text in (("Commentary", item.commentary), ("Decision", item.decision)):
                 detail.append(f"\n{label}: ", style="bold")
