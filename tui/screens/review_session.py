@@ -95,6 +95,8 @@ class ReviewSessionScreen(SectionScreen):
         self.review_id = review_id
         self.position = 0
         self.loaded: dict[str, str] = {}
+        self._checked: dict[str, str] = {}
+        """The fields' values when their problems were last shown."""
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
@@ -230,7 +232,16 @@ class ReviewSessionScreen(SectionScreen):
             widget.disabled = self.closed
         self.show_problems({})
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _clear_problem(self, event: Input.Changed | Select.Changed) -> None:
+        """A field's problem goes as soon as the field is changed; recording checks it again."""
+        name = (event.control.id or "").removeprefix("field-")
+        if name in FIELDS and self._checked.get(name) != self.raw().get(name):
+            self.query_one(f"#problem-{name}", Static).display = False
+
     def show_problems(self, problems: dict[str, str]) -> None:
+        self._checked = self.raw() if self._ready and self.item is not None else {}
         for name in (*FIELDS, GENERAL):
             label = self.query_one(f"#problem-{name}", Static)
             label.update(literal(problems.get(name, ""), "bold red"))
