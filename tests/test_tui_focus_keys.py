@@ -300,3 +300,17 @@ async def test_help_is_written_for_people(store: Path) -> None:
         assert isinstance(help_screen, HelpScreen)
         after = {does for _, does, where in help_screen.rows if where.startswith("After Escape")}
         assert {"Close session", "Export pack", "Decision"} <= after
+
+
+async def test_typing_survives_a_redraw_of_the_same_item(store: Path) -> None:
+    """The plan redraws when it is saved (here or by another process); what the board is
+    typing into the item stays, and so does the cursor."""
+    app = app_on(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_session(app, pilot)
+        await pilot.press(*"half a thought")
+        app.data_changed()
+        await pilot.pause()
+        assert screen.query_one("#field-commentary", Input).value == "half a thought"
+        assert focused_id(app) == "field-commentary"

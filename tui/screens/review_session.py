@@ -59,6 +59,7 @@ class ReviewSessionScreen(SectionScreen):
     SECTION: ClassVar[str] = "reviews"
     NEEDS_SUMMARY: ClassVar[bool] = False
     TAKES_TYPING: ClassVar[bool] = True
+    AUTO_FOCUS = "#field-commentary"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Page keys move between items from anywhere, the Commentary included; ] and [ (and j, k)
         # only when no field has the cursor.
@@ -97,6 +98,8 @@ class ReviewSessionScreen(SectionScreen):
         self.loaded: dict[str, str] = {}
         self._checked: dict[str, str] = {}
         """The fields' values when their problems were last shown."""
+        self._drawn_subject: str | None = None
+        """The agenda item the fields were last filled for."""
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
@@ -219,9 +222,14 @@ class ReviewSessionScreen(SectionScreen):
         self.query_one("#item-fields").display = not self.closed
         for name in CHANGE_FIELDS:
             self.query_one(f"#row-{name}").display = action is not None
+        # Redrawing the same item (the plan saved here or elsewhere) keeps what is being typed.
+        typed = self.raw() if item.subject == self._drawn_subject and self.loaded else {}
+        before, self._drawn_subject = self.loaded, item.subject
         self.loaded = {"commentary": item.commentary, "decision": item.decision, "rag": KEEP, "status": KEEP,
                        "progress": "", "due_on": "", "due_reason": ""}  # fmt: skip
         for name, value in self.loaded.items():
+            if name in typed and typed[name] != before.get(name):
+                continue
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input | Select):
                 widget.value = shown(value) if isinstance(widget, Input) else value
