@@ -173,7 +173,7 @@ async def test_walk_the_agenda_and_record_an_item_with_a_moved_due_date(store: P
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert not shown(screen, "#problem-due_on")
-        assert "rag" in shown(screen, "#item-detail")  # "Changed at the board: rag: – → red; …"
+        assert "RAG: – → red" in shown(screen, "#item-detail")  # "Changed at the board: RAG: – → red; …"
         await pilot.press("escape", "j")
         await pilot.pause()
         assert screen.position == 1
@@ -212,7 +212,8 @@ async def test_decision_close_and_export_the_pack(store: Path, tmp_path: Path) -
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert "Approve the recovery plan" in shown(screen, "#session-decisions")
-        await pilot.press("c")
+        assert screen.focused is screen.query_one("#field-commentary")  # back where typing goes
+        await pilot.press("escape", "c")
         await pilot.pause()
         assert isinstance(top(app), ConfirmScreen)
         await pilot.press("y")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.markup import escape
 from textual.style import Style
 
 from store.text import visible
@@ -170,6 +171,12 @@ def plain_highlight(text: str, query: str) -> Content:
     return content
 
 
+def help_markup(help_text: str) -> str:
+    """A hit's help line as Textual wants it (markup), with user text in it kept literal:
+    a plan's authority such as ``[link=…]`` is shown as typed, control characters visibly."""
+    return escape(visible(help_text))
+
+
 class IptCommands(Provider):
     """Jump anywhere in the open plan."""
 
@@ -181,7 +188,7 @@ class IptCommands(Provider):
         for text, help_text, command in candidates(self.ipt):
             if text.startswith(("Go to", "Switch plan")) or text in TASKS:
                 text = visible(text)
-                yield DiscoveryHit(Content(text), command, text=text, help=help_text)
+                yield DiscoveryHit(Content(text), command, text=text, help=help_markup(help_text))
 
     async def search(self, query: str) -> Hits:
         """Hits ignoring case and punctuation (``wf01`` finds WF-01, ``oldham`` a plan by its
@@ -196,7 +203,5 @@ class IptCommands(Provider):
             if matched is not None:
                 hits.append((matched, -order, text, help_text, command))
         for matched, _, text, help_text, command in heapq.nlargest(MAX_HITS, hits):
-            shown_text = visible(text)
-            yield Hit(
-                matched, plain_highlight(shown_text, query), command, text=shown_text, help=visible(help_text)
-            )
+            shown_text, shown_help = visible(text), help_markup(help_text)
+            yield Hit(matched, plain_highlight(shown_text, query), command, text=shown_text, help=shown_help)

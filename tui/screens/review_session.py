@@ -369,6 +369,7 @@ class ReviewSessionScreen(SectionScreen):
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
         self._set_saving(False)
+        self._drawn_subject = None  # recorded: refill every field from what is now stored
         self.ipt.saved([message.subject] if message.changed else [])
         self.focus_commentary()
         self.notify(f"Recorded {message.subject}.", markup=False)
