@@ -139,14 +139,7 @@ def monitoring_rows(report: MonitoringReport, *, group_in_name: bool = False) ->
 
 
 def lateness(days: int) -> str:
-    """How late, as people say it: "3 days late", "5 weeks late", "7 months late", "2 years
-    late" (never "2636d")."""
-    if days < 14:
-        amount, unit = days, "day"
-    elif days < 61:
-        amount, unit = days // 7, "week"
-    elif days < 730:
-        amount, unit = round(days / 30.44), "month"
-    else:
-        amount, unit = days // 365, "year"
-    return f"{amount} {unit}{'' if amount == 1 else 's'} late"
+    """How late, as people say it: "3 days late", "7 months late" (never "2636d")."""
+    from store.dates import duration_words
+
+    return f"{duration_words(days)} late"

@@ -390,7 +390,7 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
 
     repo = open_store(args)
     plan = repo.plan(plan_id_of(args, repo))
-    summary = plan_summary(plan, args.as_of or date.today())
+    summary = plan_summary(plan, args.as_of or args.tui_as_of or date.today())
     if args.json:
         write_json(summary_to_json(summary))
         return EXIT_OK
