@@ -202,6 +202,7 @@ class IptApp(App[None]):
         super().__init__()
         from tui.config import read_config
 
+        self.config_path = config_path
         self.config = read_config(config_path, binding_ids)
         """The user's config.toml; what in it could not be used is said once the app is up."""
         self.store_path = store_path
@@ -652,7 +653,12 @@ class IptApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(binding_rows(self)))
+        note = (
+            ""
+            if self.config_path is None
+            else f"Any key can be changed in {self.config_path} (see the README)."
+        )
+        self.push_screen(HelpScreen(binding_rows(self), config_note=note))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME

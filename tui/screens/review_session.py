@@ -173,7 +173,9 @@ class ReviewSessionScreen(SectionScreen):
         self.query_one("#session-closed").display = self.closed
         decisions = Text("General decisions", style="bold")
         if not session.decisions:
-            decisions.append("  none yet" + ("" if self.closed else " (d adds one)"), style="dim")
+            decisions.append(
+                "  none yet" + ("" if self.closed else " (Escape, then d adds one)"), style="dim"
+            )
         for number, decision in enumerate(session.decisions, 1):
             decisions.append(f"\n{number}. ")
             decisions.append_text(literal(decision))
