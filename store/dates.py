@@ -97,3 +97,17 @@ def parse_date(text: str) -> date:
 def parse_optional_date(text: str) -> date | None:
     """As :func:`parse_date`, except that blank text is no date (``None``)."""
     return None if not text.strip() else parse_date(text)
+
+
+def duration_words(days: int) -> str:
+    """A number of days as people say it: "3 days", "5 weeks", "7 months", "2 years"
+    (lateness reads this way, never "2636d")."""
+    if days < 14:
+        amount, unit = days, "day"
+    elif days < 61:
+        amount, unit = days // 7, "week"
+    elif days < 730:
+        amount, unit = round(days / 30.44), "month"
+    else:
+        amount, unit = days // 365, "year"
+    return f"{amount} {unit}{'' if amount == 1 else 's'}"

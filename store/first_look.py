@@ -39,6 +39,8 @@ class PlanHeading:
     board: str = ""
     cadence: str = ""
     chair: str = ""
+    reported_on: date | None = None
+    """The day the plan's figures were reported, which it is assessed as of unless told another."""
 
     @property
     def has_inspection(self) -> bool:
@@ -60,6 +62,7 @@ class PlanHeading:
             board=governance.board if governance else "",
             cadence=governance.cadence if governance else "",
             chair=governance.chair if governance else "",
+            reported_on=plan.reported_on,
         )
 
     @classmethod
@@ -75,6 +78,7 @@ class PlanHeading:
             return None
         try:
             published = inspection.get("published_on")
+            reported = document.get("reported_on")
             heading = cls(
                 plan_id=document["id"],
                 name=document["name"],
@@ -88,6 +92,7 @@ class PlanHeading:
                 board=governance.get("board", ""),
                 cadence=governance.get("cadence", ""),
                 chair=governance.get("chair", ""),
+                reported_on=None if reported is None else date.fromisoformat(reported),
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return None

@@ -607,6 +607,9 @@ class PlanHeader(Model):
     ends_on: date
     inspection: Inspection | None = None
     governance: Governance | None = None
+    reported_on: date | None = None
+    """The day the plan's figures were reported (a sample's council paper). The tracker assesses
+    a plan that has one as of that day unless told another; without one, as of today."""
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlanHeader:

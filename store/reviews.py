@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from store.compare import compare_plans
+from store.dates import duration_words
 from store.errors import NotFound, RuleBroken
 from store.ids import next_id
 from store.models import Action, AgendaKind, Plan, Rag, ReviewItem, ReviewSession, ReviewState
@@ -83,7 +84,7 @@ def build_agenda(
             action.ref,
             AgendaKind.OVERDUE,
             action.title,
-            f"{-deadline.days_to_due} days overdue (due {deadline.due_on:%d %b %Y})",
+            f"{duration_words(-deadline.days_to_due)} overdue (due {deadline.due_on:%d %b %Y})",
         )
     if last_board is not None:
         changes = compare_plans(last_board.plan, last_board.as_of, plan, held_on)

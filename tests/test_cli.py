@@ -137,8 +137,8 @@ def test_update_is_durable_and_audited(capsys: pytest.CaptureFixture[str], db: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--progress", "150"], "progress: Input should be less than or equal to 100"),
-        (["--status", "finished"], "status"),
+        (["--progress", "150"], "progress: 150 is more than 100, the most allowed"),
+        (["--status", "finished"], "'finished' is not one of 'not started', 'in progress', 'complete'"),
         (["--rag", "purple"], "rag"),
         (["--due", "2020-01-01"], "needs --due-reason"),
         ([], "nothing to change"),

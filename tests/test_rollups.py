@@ -303,7 +303,7 @@ def test_green_but_overdue_is_flagged_and_amber_overdue_is_not() -> None:
     (conflict,) = rag_conflicts(plan, AS_OF)
     assert conflict.action.ref == "G-LATE"
     assert conflict.kind is RagConflictKind.GREEN_BUT_OVERDUE
-    assert conflict.reason == "RAG is green but the action was due on 2019-10-01 and is 14 days overdue"
+    assert conflict.reason == "RAG is green but the action was due on 2019-10-01 and is 2 weeks overdue"
 
 
 def test_one_day_overdue_reason_is_singular() -> None:

@@ -120,8 +120,10 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def test_installed_ipt_runs_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
     assert IPT.exists(), f"{IPT} is not installed; run make (or set IPT_BIN to an installed ipt)"
     terminal.start([str(IPT), "--db", str(tmp_path / "plans.json"), "--as-of", AS_OF])
-    # How late an action is depends on the day: 80 days late as of 2 December 2019.
-    dashboard = terminal.wait_for_text("Children's Social Care Improvement Plan", "Scorecard", "80d late")
+    # How late an action is depends on the day: 80 days (3 months) late as of 2 December 2019.
+    dashboard = terminal.wait_for_text(
+        "Children's Social Care Improvement Plan", "Scorecard", "3 months late"
+    )
     assert "1 Dashboard" in dashboard and "QP-02" in dashboard
 
     terminal.keys("2")
@@ -145,3 +147,60 @@ def test_installed_ipt_runs_in_a_real_terminal(terminal: Terminal, tmp_path: Pat
 
     terminal.keys("q")
     terminal.wait_for(lambda _: terminal.pane_dead(), "ipt to exit")
+
+
+def subject_of(screen: str) -> str:
+    """The ref of the agenda item on screen: the first word under the item's rule."""
+    lines = screen.splitlines()
+    rule = next(number for number, line in enumerate(lines) if line.strip().startswith("────"))
+    return lines[rule + 1].split()[0]
+
+
+def test_a_board_session_typed_as_a_chair_would(terminal: Terminal, tmp_path: Path) -> None:
+    """A whole change board in a real terminal: open a session, type commentary holding q, c,
+    e and t (each a command elsewhere) into two items, record them, close the session and
+    leave the pack unexported. No letter typed may run a command."""
+    store = tmp_path / "plans.json"
+    terminal.start([str(IPT), "--db", str(store), "--as-of", AS_OF])
+    terminal.wait_for_text("Children's Social Care Improvement Plan", "as of 2 Dec 2019")
+    terminal.keys("6")
+    terminal.wait_for_text("6 Reviews", "No sessions yet")
+    terminal.keys("n")
+    terminal.wait_for_text("Held on", "Attendees")
+    terminal.keys("C-s")  # the board, chair and day as the plan's governance gives them
+    screen = terminal.wait_for_text("Item 1 of", "Commentary")
+    first = "The chair asked: quit waiting, escalate to the cabinet today."
+    terminal.keys(first, literal=True)
+    screen = terminal.wait_for_text(first)
+    assert "Close R0001?" not in screen and "Export the board pack" not in screen
+    terminal.keys("C-s")
+    terminal.wait_for_text(f"Recorded {subject_of(screen)}.")
+    terminal.keys("NPage")
+    screen = terminal.wait_for_text("Item 2 of")
+    second = "Quite content; expect the date to hold."
+    terminal.keys(second, literal=True)  # the cursor is in item 2's Commentary already
+    terminal.wait_for_text(second)
+    terminal.keys("C-s")
+    terminal.wait_for_text(f"Recorded {subject_of(screen)}.", "Item 2 of")
+    terminal.keys("q")  # typed, not quitting
+    time.sleep(0.3)
+    assert not terminal.pane_dead()
+    terminal.keys("BSpace", "Escape")  # leave the field: now the letters are commands
+    time.sleep(0.5)  # an Escape followed at once by a letter reads as alt+letter
+    terminal.keys("c")
+    terminal.wait_for_text("Close R0001?")
+    terminal.keys("y")
+    terminal.wait_for_text("Export the board pack")
+    terminal.keys("Escape")
+    terminal.wait_for_text("closed — read-only record")
+    time.sleep(0.5)
+    terminal.keys("Escape")
+    terminal.wait_for_text("Held on", "R0001")  # the list of sessions
+    terminal.keys("q")
+    terminal.wait_for(lambda _: terminal.pane_dead(), "ipt to exit")
+
+    from store.repository import Repository
+
+    session = Repository(store).plan("oldham-2019").reviews[0]
+    assert session.state.value == "closed" and session.held_on.isoformat() == AS_OF
+    assert [item.commentary for item in session.items[:2]] == [first, second]

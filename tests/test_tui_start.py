@@ -175,7 +175,7 @@ async def test_palette_help_and_theme_work_while_the_store_is_read(
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         before = app.theme
-        await pilot.press("t")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.theme != before
         assert not app.has_plan, "all of this happened before the plan was read"

@@ -167,7 +167,8 @@ class IptApp(App[None]):
             for number, (name, title) in enumerate(SECTIONS.items(), 1)
         ),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
-        Binding("t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+        Binding("f1", "help", "Help", id="app.help_f1", show=False),  # while typing, ? is typed
+        Binding("ctrl+t", "toggle_theme", "Light or dark theme", id="app.toggle_theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -195,15 +196,24 @@ class IptApp(App[None]):
         store_path: Path | None,
         *,
         plan_id: str | None = None,
-        as_of: date,
+        as_of: date | None,
         by: str,
         poll_seconds: float = 2.0,
         settings_path: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__()
+        from tui.config import read_config
+
+        self.config_path = config_path
+        self.config = read_config(config_path, binding_ids)
+        """The user's config.toml; what in it could not be used is said once the app is up."""
         self.store_path = store_path
         self.requested_plan_id = plan_id
-        self.as_of = as_of
+        self.chosen_as_of = as_of
+        """The day asked for (``--as-of``, the palette's "Assess as of…"); None: the plan's own."""
+        self.as_of, self.as_of_reason = self.as_of_for(None)
+        """The day every roll-up is judged against, and why that day (see :meth:`as_of_for`)."""
         self.by = by
         self.poll_seconds = poll_seconds
         self.settings_path = settings_path
@@ -224,11 +234,29 @@ class IptApp(App[None]):
 
     # Start-up ----------------------------------------------------------------------------
 
+    def as_of_for(self, reported_on: date | None) -> tuple[date, str]:
+        """The day to assess a plan reported on ``reported_on`` against, and why: the day asked
+        for ("chosen"), else the plan's reported day ("reported", so a sample opens inside its
+        own period rather than years late), else "today"."""
+        if self.chosen_as_of is not None:
+            return self.chosen_as_of, "chosen"
+        if reported_on is not None:
+            return reported_on, "reported"
+        return date.today(), "today"
+
+    def set_as_of(self, day: date | None) -> None:
+        """Assess the plan as of ``day`` from now on (None: back to the plan's own day)."""
+        self.chosen_as_of = day
+        reported = self.plan.reported_on if self.has_plan else None
+        self.as_of, self.as_of_reason = self.as_of_for(reported)
+        self.data_changed()
+
     def get_default_screen(self) -> StartScreen:
         return StartScreen(self.store_path)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
+        self.apply_config()
         look = None
         if self.store_path is not None:
             from store.safe_files import check_store_path
@@ -239,7 +267,7 @@ class IptApp(App[None]):
                 self.post_message(self.StoreFailed(str(error)))
                 return
             with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
-                look = first_look(self.store_path, self.requested_plan_id)
+                look = first_look(self.store_path, self.requested_plan_id or self.config.plan)
         if look is None:
             self.open_store(None)
         else:
@@ -247,10 +275,39 @@ class IptApp(App[None]):
             # frame is on screen, so the frame's time is its own (the reading thread and the
             # UI share one interpreter).
             self.heading = look.heading
+            self.as_of, self.as_of_reason = self.as_of_for(look.heading.reported_on)
             self.switch_mode("dashboard")
             self.call_after_refresh(self.open_store, look.storage)
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
+
+    def apply_config(self) -> None:
+        """Use the keymap and theme of config.toml; say what in it was not used, and why."""
+        config = self.config
+        problems = list(config.problems)
+        if config.keymap:
+            self.set_keymap(config.keymap)
+        if config.theme is not None:
+            if config.theme in self.available_themes:
+                self.theme = config.theme
+            else:
+                themes = ", ".join(sorted(self.available_themes))
+                problems.append(
+                    f"config.toml: theme {config.theme!r} is not a theme; the themes are {themes}"
+                )
+        if problems:
+            self.notify(
+                "\n".join(problems) + "\nEverything else starts as usual.",
+                title="Config not fully used",
+                severity="warning",
+                markup=False,
+                timeout=20,
+            )
+
+    def configured_plan(self, repo: Repository) -> str | None:
+        """The plan config.toml names, if the store holds it."""
+        plan = self.config.plan
+        return plan if plan is not None and plan in repo.plan_ids() else None
 
     @work(exclusive=True, group="store", description="open the store")
     async def open_store(self, storage: AtomicJSONStorage | None) -> None:
@@ -263,13 +320,14 @@ class IptApp(App[None]):
 
             with kept_out_of_gc(starting=True):
                 repo = Repository(self.store_path, storage=storage)
-            plan_id = self.requested_plan_id or repo.default_plan_id()
+            plan_id = self.requested_plan_id or self.configured_plan(repo) or repo.default_plan_id()
             if plan_id is None or plan_id not in repo.plan_ids():
                 return repo, None
             # The roll-ups too, while off the UI thread: the dashboard then goes from the
             # heading straight to its figures, with no frame and no thread in between.
+            plan = repo.plan(plan_id)
             with collector_paused():
-                summary = plan_summary(repo.plan(plan_id), self.as_of)
+                summary = plan_summary(plan, self.as_of_for(plan.reported_on)[0])
                 warm_sort_keys(repo)
             return repo, (plan_id, summary)
 
@@ -294,10 +352,19 @@ class IptApp(App[None]):
         if wanted and wanted not in self.repo.plan_ids():
             self._show_start_error(f"There is no plan {wanted!r} in this store.")
             return
-        plan_id = wanted or self.repo.default_plan_id()
+        plan_id = wanted or self.configured_plan(self.repo) or self.repo.default_plan_id()
         if plan_id is None:
             self.offer_samples()
             return
+        configured = self.config.plan
+        if not wanted and configured and configured not in self.repo.plan_ids():
+            self.notify(
+                f"config.toml: plan {configured!r} is not in this store; opened {plan_id!r} instead.",
+                title="Config",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
         worked_out = message.summary
         self.open_plan(plan_id, summary=worked_out[1] if worked_out and worked_out[0] == plan_id else None)
 
@@ -429,8 +496,10 @@ class IptApp(App[None]):
                 screen.refresh_data()
 
     def open_plan(self, plan_id: str, *, summary: PlanSummary | None = None) -> None:
-        """Show ``plan_id``; ``summary``: its roll-ups, if already worked out for it."""
+        """Show ``plan_id``; ``summary``: its roll-ups, if already worked out for it (as of the
+        day :meth:`as_of_for` gives it)."""
         self.plan_id = plan_id
+        self.as_of, self.as_of_reason = self.as_of_for(self.plan.reported_on)
         self.heading = None
         if summary is not None:  # for the data version data_changed() is about to start
             self._summary = (self.data_version + 1, summary)
@@ -547,7 +616,7 @@ class IptApp(App[None]):
             screen.set_filter(filter_text)
 
     async def open_action(self, ref: str) -> None:
-        """Jump to one action and open its form."""
+        """Jump to one action: the table's cursor on it, and its form open."""
         if not self.has_plan:
             return
         from tui.screens.actions import ActionsScreen
@@ -556,6 +625,7 @@ class IptApp(App[None]):
         screen = self.screen
         if isinstance(screen, ActionsScreen):
             screen.set_filter("")
+            screen.go_to_action(ref)  # so the next key (x, h) acts on the action jumped to
             screen.edit_action(ref)
 
     async def show_recommendation(self, number: int) -> None:
@@ -582,17 +652,57 @@ class IptApp(App[None]):
         if self.repo is not None and plan_id in self.repo.plan_ids() and plan_id != self.plan_id:
             self.open_plan(plan_id)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``q`` never quits from a dialog or a screen that takes typing (ctrl+q still quits at
+        once), and a section's digit never leaves a dialog."""
+        if action in ("quit", "section"):
+            from textual.screen import ModalScreen
+
+            screen = self.screen
+            if isinstance(screen, ModalScreen):
+                return False
+            if action == "quit" and getattr(screen, "TAKES_TYPING", False):
+                return False
+        return True
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen, binding_rows
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(binding_rows(self)))
+        note = (
+            ""
+            if self.config_path is None
+            else f"Any key can be changed in {self.config_path} (see the README)."
+        )
+        self.push_screen(HelpScreen(binding_rows(self), config_note=note))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
         self.settings.theme = self.theme
         save_settings(self.settings_path, self.settings)
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the app's, and those of every screen and widget
+    (their modules are imported, so this is asked only when config.toml has a keymap)."""
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import tui.screens
+    import tui.widgets
+
+    classes: list[type] = [IptApp]
+    for package in (tui.screens, tui.widgets):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            classes += [value for value in vars(module).values() if isinstance(value, type)]
+    ids: set[str] = set()
+    for kind in classes:
+        if issubclass(kind, DOMNode | App):
+            ids.update(b.id for b in kind.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id)
+    return ids
 
 
 def make_app(
@@ -603,9 +713,11 @@ def make_app(
     by: str | None = None,
     poll_seconds: float = 2.0,
     settings_path: Path | None = None,
+    config_path: Path | None = None,
 ) -> IptApp:
-    """Build the app on a store file. ``as_of`` is required in practice: tests fix it; the
-    command line passes today. ``poll_seconds=0`` turns off watching for other saves."""
+    """Build the app on a store file. ``as_of``: the day to assess against (tests fix it; the
+    command line passes ``--as-of``); None: the plan's reported day, else today.
+    ``poll_seconds=0`` turns off watching for other saves."""
     if by is None:
         try:
             by = getpass.getuser()
@@ -614,8 +726,9 @@ def make_app(
     return IptApp(
         store_path,
         plan_id=plan_id,
-        as_of=as_of or date.today(),
+        as_of=as_of,
         by=by,
         poll_seconds=poll_seconds,
         settings_path=settings_path,
+        config_path=config_path,
     )

@@ -136,3 +136,10 @@ def monitoring_rows(report: MonitoringReport, *, group_in_name: bool = False) ->
         ]
     )
     return rows
+
+
+def lateness(days: int) -> str:
+    """How late, as people say it: "3 days late", "7 months late" (never "2636d")."""
+    from store.dates import duration_words
+
+    return f"{duration_words(days)} late"

@@ -48,6 +48,11 @@ def default_settings_path() -> Path:
     return Path(platformdirs.user_config_dir("ipt", appauthor=False)) / "settings.json"
 
 
+def default_config_path() -> Path:
+    """``config.toml`` (keys, theme, plan to open; see :mod:`tui.config`) beside ``settings.json``."""
+    return default_settings_path().with_name("config.toml")
+
+
 MAX_SETTINGS_BYTES = 64 * 1024
 
 

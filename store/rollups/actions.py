@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from store.dates import duration_words
 from store.models import Action, Plan, Rag, Status
 from store.rollups._common import is_live, is_overdue, mean_percent, open_due_on, percent
 
@@ -191,7 +192,7 @@ def _conflicts_of(action: Action, as_of: date) -> list[RagConflict]:
         flag(
             RagConflictKind.GREEN_BUT_OVERDUE,
             f"RAG is green but the action was due on {due_on.isoformat()} "
-            f"and is {days} day{'s' if days != 1 else ''} overdue",
+            f"and is {duration_words(days)} overdue",
         )
     if action.rag is Rag.BLUE and action.status is not Status.COMPLETE:
         flag(

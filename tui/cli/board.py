@@ -16,7 +16,9 @@ def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
     """Freeze the selected plan and its roll-ups under a label, for a later board to compare."""
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
-    header = repo.take_snapshot(plan_id, label=args.label, as_of=args.as_of or date.today(), by=by_name(args))
+    header = repo.take_snapshot(
+        plan_id, label=args.label, as_of=args.as_of or args.tui_as_of or date.today(), by=by_name(args)
+    )
     console.print(
         f"Took snapshot {header.id}: {header.label} "
         f"({plan_id}, as of {day_text(header.as_of)}, revision {header.revision})",
@@ -139,13 +141,13 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     label: str | None = None
     if args.snapshot is not None:
         snapshot = snapshots.get(args.snapshot)
-        plan, as_of, label = snapshot.plan, args.as_of or snapshot.as_of, snapshot.label
+        plan, as_of, label = snapshot.plan, args.as_of or args.tui_as_of or snapshot.as_of, snapshot.label
         earlier = [h for h in snapshots.list(snapshot.plan_id) if h.id < snapshot.id]
         if earlier:
             comparison = compare_snapshots(snapshots.get(earlier[-1].id), snapshot)
     else:
         plan = repo.plan(plan_id_of(args, repo))
-        as_of = args.as_of or date.today()
+        as_of = args.as_of or args.tui_as_of or date.today()
         latest = snapshots.latest(plan.id, 1)
         if latest:
             comparison = compare(snapshots.get(latest[0].id), plan, as_of=as_of)

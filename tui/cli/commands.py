@@ -16,6 +16,8 @@ from tui.cli.common import (
     EXIT_OK,
     ArgumentParser,
     CommandFailed,
+    accept_global_options,
+    action_ref,
     by_name,
     make_console,
     open_store,
@@ -48,7 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plan", default=None, help="plan id (default: the only or latest plan)")
     parser.add_argument("--by", default=None, help="who is making the change (default: your login name)")
-    parser.add_argument("--as-of", dest="tui_as_of", type=parse_date, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--as-of",
+        dest="tui_as_of",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="the day the tracker judges deadlines and targets against (default: the plan's "
+        "reported day if it has one, else today)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("samples", help="list the bundled sample plans")
@@ -205,10 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_edit_parsers(commands, parse_date)
     add_returns_parsers(commands, parse_date)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
-    # Hidden: fixes the day the tracker assesses the plan against (see cmd_tui); for tests and demos.
     tui.add_argument(
-        "--as-of", dest="tui_as_of", type=parse_date, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        "--as-of",
+        dest="tui_as_of",
+        type=parse_date,
+        default=argparse.SUPPRESS,
+        metavar="DATE",
+        help="the day to judge deadlines and targets against (default: the plan's reported day, else today)",
     )
+    accept_global_options(parser)
     return parser
 
 
@@ -469,7 +484,7 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
 
     repo = open_store(args)
     plan = repo.plan(plan_id_of(args, repo))
-    summary = plan_summary(plan, args.as_of or date.today())
+    summary = plan_summary(plan, args.as_of or args.tui_as_of or date.today())
     if args.json:
         write_json(summary_to_json(summary))
         return EXIT_OK
@@ -483,18 +498,20 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
     plan = repo.plan(plan_id)
-    try:
-        action = plan.action(args.ref)
-    except KeyError:
-        raise CommandFailed(f"no action {args.ref!r} in plan {plan_id}") from None
+    action = plan.action(action_ref(repo, plan_id, args.ref))
     history = repo.audit(plan_id, "action", action.ref)
     if args.json:
         payload = {
+            "plan": plan_id,
             "action": action.model_dump(mode="json"),
             "history": [entry.model_dump(mode="json") for entry in history],
         }
         write_json(payload)
         return EXIT_OK
+    from tui.presentation import literal
+
+    read = literal(f"Plan {plan.id}: {plan.name} ({plan.authority})", "dim")
+    console.print(read, soft_wrap=True)
     render_action(console, plan, action, history)
     return EXIT_OK
 
@@ -528,9 +545,17 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         raise CommandFailed("moving a due date needs --due-reason, which is kept in the action's history")
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
+    ref = action_ref(repo, plan_id, args.ref)
+    if args.completed is not None and args.status is None:
+        status = repo.plan(plan_id).action(ref).status
+        if status.value != "complete":
+            raise CommandFailed(
+                f"--completed: a completed date needs the action complete, and {ref} is "
+                f"{status.label.lower()}; add --status complete"
+            )
     action = repo.update_action(
         plan_id,
-        args.ref,
+        ref,
         changes,
         by=by_name(args),
         on=args.on or date.today(),
@@ -549,19 +574,20 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
 def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     """Open the tracker on the store; an empty store offers the bundled sample plans.
 
-    ``--as-of DATE`` (hidden from ``--help``; before or after ``tui``) assesses the plan as on
-    that day instead of today, so a demo or a terminal test sees the same overdue actions on
-    any day. Display settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
+    ``--as-of DATE`` (before or after ``tui``) assesses the plan as on that day instead of the
+    plan's reported day (a sample's) or today; the tracker's header shows which. Display
+    settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
     """
     from tui.app import make_app
-    from tui.settings import default_settings_path
+    from tui.settings import default_config_path, default_settings_path
 
     app = make_app(
         store_path(args),
         plan_id=args.plan,
-        as_of=getattr(args, "tui_as_of", None) or date.today(),
+        as_of=getattr(args, "tui_as_of", None),
         by=by_name(args),
         settings_path=default_settings_path(),
+        config_path=default_config_path(),
     )
     app.run()
     return EXIT_OK

@@ -84,6 +84,47 @@ def plan_id_of(args: argparse.Namespace, repo: Repository) -> str:
     return plan_id
 
 
+def action_ref(repo: Repository, plan_id: str, ref: str) -> str:
+    """The stored ref ``ref`` means, matched ignoring case and punctuation (``wf01``, ``wf-01``
+    for WF-01) when it is not exact; an unknown ref is refused naming the nearest."""
+    import difflib
+
+    refs = [action.ref for action in repo.plan(plan_id).actions]
+    if ref in refs:
+        return ref
+
+    def fold(text: str) -> str:
+        return "".join(char for char in text.lower() if char.isalnum())
+
+    same = [known for known in refs if fold(known) == fold(ref)]
+    if len(same) == 1:
+        return same[0]
+    folded = {fold(known): known for known in refs}
+    near = difflib.get_close_matches(fold(ref), list(folded), n=1, cutoff=0.5)
+    hint = f"; did you mean {folded[near[0]]}?" if near else ""
+    raise CommandFailed(f"no action {ref!r} in plan {plan_id}{hint}")
+
+
+GLOBAL_OPTIONS = (
+    ("--db", {"type": Path, "help": "store file (as before the command)"}),
+    ("--plan", {"help": "plan id (as before the command)"}),
+    ("--by", {"help": "who is making the change (as before the command)"}),
+)
+
+
+def accept_global_options(parser: argparse.ArgumentParser) -> None:
+    """Let ``--db``, ``--plan`` and ``--by`` be given after any command (and any step of a
+    command), as well as before it: ``ipt show WF-01 --plan oldham-2019``. Given after, they
+    override what was given before; not given, they leave it alone."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                for option, settings in GLOBAL_OPTIONS:
+                    if option not in subparser._option_string_actions:
+                        subparser.add_argument(option, default=argparse.SUPPRESS, **settings)  # type: ignore[arg-type]
+                accept_global_options(subparser)
+
+
 def by_name(args: argparse.Namespace) -> str:
     return str(args.by or default_user())
 

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from store.compare import Comparison
 from store.models import Reading
-from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, literal, pounds, rag_text
+from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, lateness, literal, pounds, rag_text
 
 
 def day_text(day: date | None) -> str:
@@ -81,7 +81,7 @@ def comparison_groups(comparison: Comparison) -> list[Table]:
             [
                 literal(o.action.ref),
                 literal(o.action.title),
-                f"due {day_text(o.due_on)}, {o.days_overdue} days late",
+                f"due {day_text(o.due_on)}, {lateness(o.days_overdue)}",
             ]
             for o in comparison.newly_overdue
         ],

@@ -309,8 +309,11 @@ def cmd_action(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     plan_id, by = plan_id_of(args, repo), by_name(args)
     if args.action_step == "remove":
-        repo.delete(plan_id, Action, args.ref, by=by)
-        return _say(console, repo, f"Removed action {args.ref}")
+        from tui.cli.common import action_ref
+
+        ref = action_ref(repo, plan_id, args.ref)
+        repo.delete(plan_id, Action, ref, by=by)
+        return _say(console, repo, f"Removed action {ref}")
     fields = _given(
         args,
         {

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from store.labels import changes_in_words
 from store.models import ReviewSession
 from store.reviews import add_decision, close_review, open_review, record_item, review
 from tui.presentation import literal
@@ -87,7 +88,7 @@ def print_session(console: Console, session: ReviewSession) -> None:
             literal(item.why),
             literal(item.commentary),
             literal(item.decision),
-            literal(item.outcome),
+            literal(changes_in_words(item.outcome)),
         )
     console.print(table if session.items else Text("No exceptions: the agenda is empty.", style="dim"))
     for number, decision in enumerate(session.decisions, 1):

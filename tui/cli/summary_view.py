@@ -7,11 +7,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from store.labels import field_label, value_in_words
 from store.models import Action, AuditEntry, Plan, Rag
 from store.rollups import PlanSummary
 from tui.presentation import (
     DIRECTION_SYMBOL,
     kpi_rating_text,
+    lateness,
     literal,
     monitoring_rows,
     progress_bar,
@@ -111,7 +113,7 @@ def _deadlines_table(summary: PlanSummary) -> Table:
             literal(action.title),
             literal(action.owner),
             f"{deadline.due_on:%d %b %Y}",
-            Text(f"{-deadline.days_to_due}d overdue", style="bold red"),
+            Text(lateness(-deadline.days_to_due), style="bold red"),
         )
     for deadline in summary.due_soon:
         action = deadline.action
@@ -286,7 +288,7 @@ def render_action(console: Console, plan: Plan, action: Action, history: list[Au
         audit.add_row(
             f"{entry.at:%Y-%m-%d %H:%M}",
             literal(entry.by),
-            literal(entry.field),
+            literal(field_label(entry.field)),
             literal(_short(entry.old)),
             literal(_short(entry.new)),
         )
@@ -294,9 +296,5 @@ def render_action(console: Console, plan: Plan, action: Action, history: list[Au
 
 
 def _short(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, dict) and "text" in value:
-        return str(value["text"])
-    text = str(value)
+    text = value_in_words(value)
     return text if len(text) <= 60 else text[:57] + "…"

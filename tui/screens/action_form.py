@@ -28,6 +28,7 @@ from store.models import Action, ActionUpdate, Plan, Rag, Status
 from tui.presentation import edited, literal, rag_text, shown
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 from tui.screens.record_form import GENERAL, problems_by_field
 
 TEXT_FIELDS = (
@@ -88,6 +89,7 @@ ORDER = (
     "note",
 )
 NO_RAG = "none"
+FieldChanged = Input.Changed | Select.Changed | SelectionList.SelectedChanged[int]
 
 if TYPE_CHECKING:
     from tui.app import IptApp
@@ -149,8 +151,15 @@ def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             values[name] = parse_day(raw[name])
         except ValueError as error:
             problems[name] = str(error)
+    start_on, due_on, completed_on = (values.get(name) for name in ("start_on", "due_on", "completed_on"))
+    if start_on and due_on and due_on < start_on:
+        problems["due_on"] = f"the due date is before the start date ({day_text(start_on)})"
+    if start_on and completed_on and completed_on < start_on:
+        problems["completed_on"] = f"the completed date is before the start date ({day_text(start_on)})"
     text = raw["progress"].strip().rstrip("%")
-    if text.lstrip("-").isdigit():
+    if text.lstrip("-").isdigit() and not 0 <= int(text) <= 100:
+        problems["progress"] = f"{int(text)} is not a percentage: give a whole number from 0 to 100"
+    elif text.lstrip("-").isdigit():
         values["progress"] = int(text)
     else:
         problems["progress"] = f"{raw['progress']!r} is not a whole number from 0 to 100"
@@ -161,8 +170,10 @@ def parse_raw(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, problems
 
 
-class ActionFormScreen(ModalScreen[str | None]):
+class ActionFormScreen(TypingGuard, ModalScreen[str | None]):
     """Edit one action (``ref``) or create one (``ref=None``)."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="action_form.save", priority=True),
@@ -179,6 +190,8 @@ class ActionFormScreen(ModalScreen[str | None]):
         self.loaded: dict[str, Any] = {}
         self.original: Action | None = None
         self._saving = False
+        self._checked: dict[str, Any] = {}
+        """The fields' values when their problems were last shown."""
 
     @property
     def ipt(self) -> IptApp:
@@ -324,7 +337,17 @@ class ActionFormScreen(ModalScreen[str | None]):
         """Fields the user has changed since the form was filled."""
         return {name: value for name, value in self.raw().items() if value != self.loaded.get(name)}
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _clear_problem(self, event: FieldChanged) -> None:
+        """A field's problem goes as soon as the field is changed; saving checks it again."""
+        name = (event.control.id or "").removeprefix("field-")
+        if name in ORDER and self._checked.get(name) != self.raw().get(name):
+            self.query_one(f"#problem-{name}", Static).display = False
+
     def show_problems(self, problems: dict[str, str]) -> None:
+        self._checked = self.raw()
         for name in (*ORDER, GENERAL):
             label = self.query_one(f"#problem-{name}", Static)
             label.update(literal(problems.get(name, ""), "bold red"))
@@ -419,13 +442,14 @@ class ActionFormScreen(ModalScreen[str | None]):
             and not reason
         ):
             problems["due_reason"] = "say why the due date moved; it is kept in the action's history"
-        if problems:
-            return problems
         base = self.original.model_dump() if self.original else {}
         try:
             candidate = Action.model_validate({**base, **values})
         except ValidationError as error:
-            return problems_by_field(error, FIELDS)
+            # Every problem at once: what the model refuses too, beside fields not yet refused.
+            return problems_by_field(error, FIELDS) | problems
+        if problems:
+            return problems
         by, on_day = self.ipt.by, self.ipt.as_of
         original = self.original
         if original is None:

@@ -54,6 +54,8 @@ class ActionsScreen(SectionScreen):
         """The data version the table was last built or patched for."""
         self._sorted: tuple[int, str, bool, list[Action]] | None = None
         """(data version, sort column, reversed, every action of the plan in that order)."""
+        self._go_to_ref: str | None = None
+        """An action to put the cursor on when the table is next drawn (a palette jump)."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="actions-body"):
@@ -169,12 +171,14 @@ class ActionsScreen(SectionScreen):
     def apply_filter(self, keep_ref: str | None = None) -> None:
         if not self.ipt.has_plan:
             return
-        self.table.show(
-            self.visible_actions(),
-            self.ipt.as_of,
-            keep_ref=keep_ref or self.table.current_ref,
-            presorted=True,
-        )
+        keep_ref, self._go_to_ref = keep_ref or self._go_to_ref or self.table.current_ref, None
+        self.table.show(self.visible_actions(), self.ipt.as_of, keep_ref=keep_ref, presorted=True)
+
+    def go_to_action(self, ref: str) -> None:
+        """Put the table's cursor on ``ref`` now, or when the table is next drawn."""
+        self._go_to_ref = ref
+        if self.shown_version == self.ipt.data_version and self.table.go_to(ref):
+            self._go_to_ref = None
 
     def set_filter(self, text: str) -> None:
         """Show the actions matching ``text`` (e.g. ``rec:7``) in every theme."""

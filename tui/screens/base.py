@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.presentation import literal
+from tui.screens.keys import TypingGuard
 from tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -28,20 +29,33 @@ SECTIONS = {
 """Section name to title, in key order: 1 is the dashboard."""
 
 
-def section_bar_text(app: IptApp, current: str) -> Text:
-    """``1 Dashboard  2 Actions …`` with the current one marked, then the plan and the day.
-    A read-only store is said first, so a narrow terminal never cuts it off."""
+AS_OF_REASONS = {"reported": "the plan's reported day", "today": "today", "chosen": "chosen"}
+"""Why the header's "as of" day is that day (see :meth:`tui.app.IptApp.as_of_for`)."""
+WIDE_BAR = 100
+"""From this many columns the section bar names every section; below, only the current one."""
+
+
+def section_bar_text(app: IptApp, current: str, width: int | None = None) -> Text:
+    """``1 Dashboard  2 Actions …`` with the current one marked, then the day the plan is
+    assessed as of and why, then the plan. A read-only store and the day are said before the
+    plan's name, so a narrow terminal (``width``) never cuts them off: below
+    :data:`WIDE_BAR` columns the other sections are shown by their number alone."""
     text = Text(no_wrap=True, overflow="ellipsis")
+    wide = (width or app.size.width) >= WIDE_BAR
     if app.read_only:
         text.append(" read-only ", style="bold reverse yellow")
     for number, (name, title) in enumerate(SECTIONS.items(), 1):
-        style = "reverse bold" if name == current else ""
-        text.append(f" {number} {title} ", style=style)
+        if name == current:
+            text.append(f" {number} {title} ", style="reverse bold")
+        else:
+            text.append(f" {number} {title} " if wide else f" {number}")
     name = app.plan.name if app.has_plan else (app.heading.name if app.heading else "")
     if name:
+        reason = AS_OF_REASONS.get(app.as_of_reason, app.as_of_reason)
+        text.append(f"  as of {app.as_of.day} {app.as_of:%b %Y}", style="bold")
+        text.append(f" ({reason})", style="dim")
         text.append("  ")
         text.append_text(literal(name, "bold"))
-        text.append(f"  as of {app.as_of:%d %b %Y}", style="dim")
     return text
 
 
@@ -50,11 +64,21 @@ READING = "Reading the plan …"
 
 
 class SectionBar(Static):
-    """The top line: which section this is and which plan is open."""
+    """The top line: which section this is, the day the plan is assessed as of, which plan."""
+
+    def on_resize(self) -> None:
+        """Redraw for the new width: below :data:`WIDE_BAR` columns the bar is shortened."""
+        screen = self.screen
+        if isinstance(screen, SectionScreen) and (screen.ipt.has_plan or screen.ipt.heading):
+            self.update(section_bar_text(screen.ipt, screen.SECTION, self.size.width))
 
 
-class IptScreen(Screen[None]):
-    """Base for the app's screens: typed access to the app."""
+class IptScreen(TypingGuard, Screen[None]):
+    """Base for the app's screens: typed access to the app; a focused field's leftover
+    printable keys reach no binding (see :class:`TypingGuard`)."""
+
+    TAKES_TYPING: ClassVar[bool] = False
+    """A screen for typing into (a board's session): ``q`` and the section digits do nothing here."""
 
     @property
     def ipt(self) -> IptApp:

@@ -26,6 +26,7 @@ from tui.presentation import (
     RAG_STYLE,
     RAG_SYMBOL,
     kpi_rating_text,
+    lateness,
     literal,
     progress_bar,
     shown,
@@ -117,7 +118,7 @@ def deadline_list(title: str, items: Sequence[ActionDeadline], *, overdue: bool)
     table.add_column("title", ratio=1, no_wrap=True, overflow="ellipsis")
     table.add_column("when", no_wrap=True, justify="right")
     for item in items[:LIST_LIMIT]:
-        when = f"{item.days_overdue}d late" if overdue else f"{item.due_on:%d %b}"
+        when = lateness(item.days_overdue) if overdue else f"{item.due_on:%d %b}"
         table.add_row(
             literal(item.action.ref),
             literal(item.action.title),

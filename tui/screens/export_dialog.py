@@ -26,6 +26,7 @@ from store.exports import FORMATS, export_pack
 from store.repository import Repository
 from tui.presentation import literal
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
@@ -75,8 +76,10 @@ def write_pack(
     )
 
 
-class ExportDialog(ModalScreen[ExportChoice | None]):
+class ExportDialog(TypingGuard, ModalScreen[ExportChoice | None]):
     """Format and path; returns the choice, or None on cancel."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "export", "Export", id="export.run", priority=True),

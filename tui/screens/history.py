@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from store.labels import field_label, value_in_words
 from tui.presentation import literal
 
 if TYPE_CHECKING:
@@ -18,14 +19,10 @@ if TYPE_CHECKING:
 
 
 def value_text(value: Any) -> Text:
-    """An audited value, short and literal: an added update shows its text."""
+    """An audited value, short and literal, in words (:func:`store.labels.value_in_words`)."""
     if value is None:
         return Text("–", style="dim")
-    if isinstance(value, dict) and "text" in value:
-        value = value["text"]
-    if isinstance(value, dict | list):
-        value = ", ".join(str(item) for item in (value.values() if isinstance(value, dict) else value))
-    text = str(value)
+    text = value_in_words(value)
     return literal(text if len(text) <= 60 else text[:59] + "…")
 
 
@@ -56,7 +53,7 @@ class HistoryScreen(ModalScreen[None]):
                 table.add_row(
                     Text(f"{entry.at:%d %b %Y %H:%M}"),
                     literal(entry.by),
-                    literal(entry.field),
+                    literal(field_label(entry.field)),
                     value_text(entry.old),
                     value_text(entry.new),
                 )

@@ -33,6 +33,7 @@ from store.importers import (
 from store.importers.mapping import saved_mapping
 from store.repository import Repository
 from tui.presentation import literal
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
@@ -53,8 +54,10 @@ class DryRun:
     """Ref -> the action's title after the import, for each ref in the file, in its order."""
 
 
-class ImportDialog(ModalScreen[ImportChoice | None]):
+class ImportDialog(TypingGuard, ModalScreen[ImportChoice | None]):
     """The tracker's path and whether to create missing themes; returns the choice."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "check", "Check", id="import.check", priority=True),
@@ -155,10 +158,12 @@ TICKED = Text("[x]", style="bold green")
 LEFT_OUT = Text("[ ]", style="dim")
 
 
-class ImportReportScreen(ModalScreen[set[str] | None]):
+class ImportReportScreen(TypingGuard, ModalScreen[set[str] | None]):
     """What a dry run found: one ticked row per action it adds or changes, with its field
     changes, and Import/Cancel; or every problem with Close only. Returns the refs ticked when
     Import is pressed, or None (nothing to write)."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     DEFAULT_CSS = """
     #import-rows {

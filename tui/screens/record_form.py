@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from store.errors import RuleBroken
 from store.validation import describe_errors
 from tui.presentation import edited, literal, shown
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 
 GENERAL = "_form"
 """Key for a problem that names no field."""
@@ -72,8 +73,10 @@ def problems_by_field(error: Exception | str, fields: Sequence[str]) -> dict[str
     return {name: "; ".join(lines) for name, lines in found.items()}
 
 
-class RecordFormScreen(ModalScreen[bool]):
+class RecordFormScreen(TypingGuard, ModalScreen[bool]):
     """Fields, one problem line under each, Save and Cancel. ctrl+s saves, escape cancels."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
@@ -93,6 +96,8 @@ class RecordFormScreen(ModalScreen[bool]):
         self.fields = list(fields)
         self.submit = submit
         self.intro = intro
+        self._checked: dict[str, str] = {}
+        """The fields' values when their problems were last shown."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog form"):
@@ -137,7 +142,18 @@ class RecordFormScreen(ModalScreen[bool]):
                 result[spec.name] = edited(widget.value, spec.value).strip()
         return result
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _clear_problem(self, event: Input.Changed | Select.Changed) -> None:
+        """A field's problem goes as soon as the field is changed; saving checks it again."""
+        name = (event.control.id or "").removeprefix("field-")
+        if any(spec.name == name for spec in self.fields) and self._checked.get(name) != self.values().get(
+            name
+        ):
+            self.query_one(f"#problem-{name}", Static).display = False
+
     def show_problems(self, problems: dict[str, str]) -> None:
+        self._checked = self.values()
         for spec in [*(f.name for f in self.fields), GENERAL]:
             label = self.query_one(f"#problem-{spec}", Static)
             message = problems.get(spec, "")

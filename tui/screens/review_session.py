@@ -6,6 +6,11 @@ the reason a moved date needs), are recorded with ctrl+s through
 :func:`store.reviews.record_item` in a worker; the store's complaints appear beside the
 field they name. ``d`` adds a general decision, ``c`` closes the session (taking its
 snapshot) and then offers to export the pack. A closed session is a read-only record.
+
+The board types as it talks: the cursor is in the item's Commentary when the session opens,
+after an item is recorded and after moving to another item, and no letter typed into a field
+reaches a command (``q`` does not quit here at all). Escape leaves a field, then the session,
+asking first if what was typed is not recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from store.errors import StoreError
+from store.labels import changes_in_words
 from store.models import Rag, ReviewItem, ReviewSession, ReviewState, Status
 from store.reviews import add_decision, close_review, record_item
 from tui.presentation import edited, literal, rag_text, shown
@@ -30,6 +36,7 @@ from tui.screens.action_form import day_text, parse_day
 from tui.screens.base import SectionScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export_dialog import export_flow
+from tui.screens.keys import in_a_field
 from tui.screens.record_form import GENERAL, Field, RecordFormScreen, problems_by_field
 from tui.screens.working import Outcome, WorkingScreen
 
@@ -42,6 +49,8 @@ LABELS = {
     "progress": "Progress %", "due_on": "New due date", "due_reason": "Why it moved",
 }  # fmt: skip
 EDITING = frozenset({"record", "decide", "close"})
+LETTER_ACTIONS = frozenset({"decide", "close", "export"})
+"""Actions bound to a single letter, which a field with the cursor types instead."""
 
 
 class ReviewSessionScreen(SectionScreen):
@@ -49,9 +58,17 @@ class ReviewSessionScreen(SectionScreen):
 
     SECTION: ClassVar[str] = "reviews"
     NEEDS_SUMMARY: ClassVar[bool] = False
+    TAKES_TYPING: ClassVar[bool] = True
+    AUTO_FOCUS = "#field-commentary"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right_square_bracket,j", "step(1)", "Next item", id="review.next", key_display="]"),
-        Binding("left_square_bracket,k", "step(-1)", "Previous", id="review.previous", key_display="["),
+        # Page keys move between items from anywhere, the Commentary included; ] and [ (and j, k)
+        # only when no field has the cursor.
+        Binding("pagedown", "step(1)", "Next item", id="review.next", key_display="PgDn", priority=True),
+        Binding(
+            "pageup", "step(-1)", "Previous item", id="review.previous", key_display="PgUp", priority=True
+        ),
+        Binding("right_square_bracket,j", "step(1)", "Next item", id="review.next_key", show=False),
+        Binding("left_square_bracket,k", "step(-1)", "Previous item", id="review.previous_key", show=False),
         Binding("ctrl+s", "record", "Record item", id="review.record", priority=True),
         Binding("d", "decide", "Decision", id="review.decide"),
         Binding("c", "close", "Close session", id="review.close"),
@@ -79,6 +96,10 @@ class ReviewSessionScreen(SectionScreen):
         self.review_id = review_id
         self.position = 0
         self.loaded: dict[str, str] = {}
+        self._checked: dict[str, str] = {}
+        """The fields' values when their problems were last shown."""
+        self._drawn_subject: str | None = None
+        """The agenda item the fields were last filled for."""
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
@@ -106,6 +127,16 @@ class ReviewSessionScreen(SectionScreen):
             return Select(options, value=KEEP, allow_blank=False, id="field-status", compact=True)
         hints = {"due_on": "dd/mm/yyyy", "due_reason": "needed when the due date moves"}
         return Input(id=f"field-{name}", placeholder=hints.get(name, ""), compact=True)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.focus_commentary)
+
+    def focus_commentary(self) -> None:
+        """Put the cursor in the current item's Commentary, where the board's words go next."""
+        box = self.query_one("#field-commentary", Input)
+        if box.focusable and box.visible:
+            box.focus()
+            box.cursor_position = len(box.value)
 
     # Drawing -----------------------------------------------------------------------------
 
@@ -142,7 +173,9 @@ class ReviewSessionScreen(SectionScreen):
         self.query_one("#session-closed").display = self.closed
         decisions = Text("General decisions", style="bold")
         if not session.decisions:
-            decisions.append("  none yet" + ("" if self.closed else " (d adds one)"), style="dim")
+            decisions.append(
+                "  none yet" + ("" if self.closed else " (Escape, then d adds one)"), style="dim"
+            )
         for number, decision in enumerate(session.decisions, 1):
             decisions.append(f"\n{number}. ")
             decisions.append_text(literal(decision))
@@ -159,7 +192,7 @@ class ReviewSessionScreen(SectionScreen):
             f"Item {self.position + 1} of {count}" if item else "No exceptions: the agenda is empty."
         )
         if count > 1:
-            position.append("   ] next  [ previous", style="dim")
+            position.append("   PgDn next  PgUp previous", style="dim")
         self.query_one("#item-position", Static).update(position)
         self.query_one("#item-fields").display = item is not None
         self.query_one("#saving").display = self.saving
@@ -182,7 +215,7 @@ class ReviewSessionScreen(SectionScreen):
             )
         if item.outcome:
             detail.append("\nChanged at the board: ", style="dim")
-            detail.append_text(literal(item.outcome))
+            detail.append_text(literal(changes_in_words(item.outcome)))
         if self.closed:
             for label, text in (("Commentary", item.commentary), ("Decision", item.decision)):
                 detail.append(f"\n{label}: ", style="bold")
@@ -191,9 +224,14 @@ class ReviewSessionScreen(SectionScreen):
         self.query_one("#item-fields").display = not self.closed
         for name in CHANGE_FIELDS:
             self.query_one(f"#row-{name}").display = action is not None
+        # Redrawing the same item (the plan saved here or elsewhere) keeps what is being typed.
+        typed = self.raw() if item.subject == self._drawn_subject and self.loaded else {}
+        before, self._drawn_subject = self.loaded, item.subject
         self.loaded = {"commentary": item.commentary, "decision": item.decision, "rag": KEEP, "status": KEEP,
                        "progress": "", "due_on": "", "due_reason": ""}  # fmt: skip
         for name, value in self.loaded.items():
+            if name in typed and typed[name] != before.get(name):
+                continue
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input | Select):
                 widget.value = shown(value) if isinstance(widget, Input) else value
@@ -204,7 +242,16 @@ class ReviewSessionScreen(SectionScreen):
             widget.disabled = self.closed
         self.show_problems({})
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _clear_problem(self, event: Input.Changed | Select.Changed) -> None:
+        """A field's problem goes as soon as the field is changed; recording checks it again."""
+        name = (event.control.id or "").removeprefix("field-")
+        if name in FIELDS and self._checked.get(name) != self.raw().get(name):
+            self.query_one(f"#problem-{name}", Static).display = False
+
     def show_problems(self, problems: dict[str, str]) -> None:
+        self._checked = self.raw() if self._ready and self.item is not None else {}
         for name in (*FIELDS, GENERAL):
             label = self.query_one(f"#problem-{name}", Static)
             label.update(literal(problems.get(name, ""), "bold red"))
@@ -226,9 +273,12 @@ class ReviewSessionScreen(SectionScreen):
     # Bindings ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A closed session is a record: its editing keys are not offered at all."""
-        if action in EDITING and self.ipt.has_plan and self._ready:
-            return not self.closed
+        """A closed session is a record: its editing keys are not offered at all. While a field
+        has the cursor the letter keys are shown dimmed: they type, and Escape leaves the field."""
+        if action in EDITING and self.ipt.has_plan and self._ready and self.closed:
+            return False
+        if action in LETTER_ACTIONS and in_a_field(self.focused):
+            return None
         return True
 
     def action_step(self, by: int) -> None:
@@ -241,6 +291,7 @@ class ReviewSessionScreen(SectionScreen):
             if discard:
                 self.position = target
                 self.draw_item()
+            self.focus_commentary()
 
         if not self.closed and self.has_edits():
             self.app.push_screen(
@@ -252,6 +303,17 @@ class ReviewSessionScreen(SectionScreen):
     def action_back(self) -> None:
         if isinstance(self.focused, Input | Select):
             self.set_focus(None)
+            return
+
+        def leave(yes: bool | None) -> None:
+            if yes:
+                self.dismiss()
+            else:
+                self.focus_commentary()
+
+        if not self.closed and self.has_edits():
+            question = "Leave the session without recording what you typed for this item?"
+            self.app.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), leave)
         else:
             self.dismiss()
 
@@ -309,8 +371,9 @@ class ReviewSessionScreen(SectionScreen):
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
         self._set_saving(False)
+        self._drawn_subject = None  # recorded: refill every field from what is now stored
         self.ipt.saved([message.subject] if message.changed else [])
-        self.set_focus(None)
+        self.focus_commentary()
         self.notify(f"Recorded {message.subject}.", markup=False)
 
     @on(Refused)

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.presentation import literal
+from tui.screens.keys import FIRST_FIELD, TypingGuard
 
 
 def available_samples() -> list[tuple[str, str]]:
@@ -25,8 +26,10 @@ def available_samples() -> list[tuple[str, str]]:
     return [(str(name), str(title)) for name, title in list_samples()]
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(TypingGuard, ModalScreen[str | None]):
     """A question over a list; Enter picks one (its id is returned), escape picks none."""
+
+    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="choice.cancel"),

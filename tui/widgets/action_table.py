@@ -196,7 +196,7 @@ class ActionTable(Vertical):
         Binding(
             "left_square_bracket",
             "page(-1)",
-            "Prev page",
+            "Previous page",
             id="actions.prev_page",
             key_display="[",
             show=False,
