@@ -42,7 +42,7 @@ def oldham_store(tmp_path: Path) -> Path:
 
 async def _screenshot(store: Path, tmp_path: Path, keys: tuple[str, ...], size: tuple[int, int]) -> str:
     app = make_app(
-        store, as_of=date(2019, 10, 3), by="tester", poll_seconds=0, settings_path=tmp_path / "settings.json"
+        store, as_of=date(2019, 11, 20), by="tester", poll_seconds=0, settings_path=tmp_path / "settings.json"
     )
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
@@ -57,12 +57,11 @@ async def _screenshot(store: Path, tmp_path: Path, keys: tuple[str, ...], size: 
 @pytest.mark.parametrize(
     ("name", "keys", "size"),
     [
-        ("dashboard_100x32", ("1",), (100, 32)),
-        ("dashboard_80x24", ("1",), (80, 24)),
-        ("actions_100x32", ("2",), (100, 32)),
-        ("recommendations_100x32", ("3",), (100, 32)),
-        ("funding_100x32", ("4",), (100, 32)),
-        ("scorecard_100x32", ("5",), (100, 32)),
+        (f"{section}_{width}x{height}", (str(key),), (width, height))
+        for key, section in enumerate(
+            ("dashboard", "actions", "recommendations", "funding", "scorecard", "reviews"), start=1
+        )
+        for width, height in ((80, 24), (120, 40))
     ],
 )
 async def test_section_snapshot(
