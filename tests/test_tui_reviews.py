@@ -483,3 +483,32 @@ async def test_read_only_store_says_so_and_refuses_every_save(
         await settle(app, pilot)
         assert "read-only" in shown(form, "#problem-_form")
     assert Repository(store).revision == revision
+
+
+async def test_the_agenda_beside_the_item_marks_what_is_recorded(store: Path) -> None:
+    from textual.widgets import OptionList
+
+    app = app_on(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = await start_session(app, pilot)
+        agenda = screen.query_one("#session-agenda", OptionList)
+        count = len(screen.session.items)
+        assert agenda.option_count == count >= 2
+        assert agenda.region.width >= 16 and agenda.highlighted == 0
+        assert str(agenda.border_title) == f"0/{count} recorded"
+        assert isinstance(app.focused, Input) and app.focused.id == "field-commentary"
+        await pilot.press(*"Noted")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert str(agenda.border_title) == f"1/{count} recorded"
+        assert str(agenda.get_option_at_index(0).prompt).startswith("✔ ")
+        assert str(agenda.get_option_at_index(1).prompt).startswith("○ ")
+        assert f"1 of {count} recorded" in shown(screen, "#item-position")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert agenda.highlighted == 1
+        assert isinstance(app.focused, Input) and app.focused.id == "field-commentary"
+        await pilot.click("#session-agenda", offset=(4, 1))  # the first item, under the border
+        await pilot.pause()
+        assert screen.position == 0

@@ -150,10 +150,11 @@ def test_installed_ipt_runs_in_a_real_terminal(terminal: Terminal, tmp_path: Pat
 
 
 def subject_of(screen: str) -> str:
-    """The ref of the agenda item on screen: the first word under the item's rule."""
-    lines = screen.splitlines()
-    rule = next(number for number, line in enumerate(lines) if line.strip().startswith("────"))
-    return lines[rule + 1].split()[0]
+    """The ref of the agenda item on screen: the first word under the item's rule (right of the
+    agenda list, whose border is the last │ on a line)."""
+    item_side = [line.rsplit("│", 1)[-1] for line in screen.splitlines()]
+    rule = next(number for number, line in enumerate(item_side) if line.strip().startswith("────"))
+    return item_side[rule + 1].split()[0]
 
 
 def test_a_board_session_typed_as_a_chair_would(terminal: Terminal, tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from store.errors import StoreError
 from store.labels import changes_in_words
@@ -51,6 +52,11 @@ LABELS = {
 EDITING = frozenset({"record", "decide", "close"})
 LETTER_ACTIONS = frozenset({"decide", "close", "export"})
 """Actions bound to a single letter, which a field with the cursor types instead."""
+
+
+def is_recorded(item: ReviewItem) -> bool:
+    """Whether the board has said anything of an agenda item: commentary, a decision or a change."""
+    return bool(item.commentary or item.decision or item.outcome)
 
 
 class ReviewSessionScreen(SectionScreen):
@@ -103,6 +109,13 @@ class ReviewSessionScreen(SectionScreen):
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="session-columns"):
+            agenda = OptionList(id="session-agenda")
+            agenda.can_focus = False  # the cursor stays in the Commentary; a click still moves
+            yield agenda
+            yield from self._item_column()
+
+    def _item_column(self) -> ComposeResult:
         with VerticalScroll(id="session-body"):
             yield Static(id="session-heading")
             yield Static(Text(" closed — read-only record ", style="bold reverse"), id="session-closed")
@@ -184,12 +197,41 @@ class ReviewSessionScreen(SectionScreen):
         self.draw_item()
         self.refresh_bindings()
 
+    def draw_agenda(self) -> None:
+        """The agenda beside the item: each item marked recorded (✔) or not yet (○), the current one
+        highlighted, and how many are recorded above it."""
+        session = self.session
+        agenda = self.query_one("#session-agenda", OptionList)
+        recorded = sum(1 for item in session.items if is_recorded(item))
+        agenda.border_title = f"{recorded}/{len(session.items)} recorded"
+        options = []
+        for number, item in enumerate(session.items):
+            label = Text("✔ " if is_recorded(item) else "○ ", style="green" if is_recorded(item) else "dim")
+            label.append_text(literal(item.subject, "bold"))
+            label.append(" ")
+            label.append(item.kinds[0].label if item.kinds else "", style="dim")
+            options.append(Option(label, id=str(number)))
+        agenda.clear_options()
+        agenda.add_options(options)
+        if session.items:
+            agenda.highlighted = self.position
+
+    @on(OptionList.OptionSelected, "#session-agenda")
+    def _agenda_chosen(self, event: OptionList.OptionSelected) -> None:
+        """A click on an agenda item goes to it (asking first if typing would be lost)."""
+        if event.option.id is not None:
+            self.action_step(int(event.option.id) - self.position)
+
     def draw_item(self) -> None:
         """Show the current item and fill its fields from what is recorded."""
         session, item = self.session, self.item
         count = len(session.items)
+        self.draw_agenda()
+        recorded = sum(1 for one in session.items if is_recorded(one))
         position = Text(
-            f"Item {self.position + 1} of {count}" if item else "No exceptions: the agenda is empty."
+            f"Item {self.position + 1} of {count} · {recorded} of {count} recorded"
+            if item
+            else "No exceptions: the agenda is empty."
         )
         if count > 1:
             position.append("   PgDn next  PgUp previous", style="dim")
