@@ -158,3 +158,18 @@ async def test_the_action_form_edits_funding_and_kpi_links(store: Path) -> None:
     assert after.funding == ["A1"] and after.measures == [kpi]
     audited = {e.field for e in Repository(store).audit(PLAN, "action", "WF-01")}
     assert {"funding", "measures"} <= audited
+
+
+def test_cli_summary_of_a_sample_is_judged_on_its_reported_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "plans.json"
+    assert main(["--db", str(db), "init", "--sample", "oldham-2019"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "summary", "--json"]) == 0
+    import json
+
+    summary = json.loads(capsys.readouterr().out)
+    reported = Repository(db).plan("oldham-2019").reported_on
+    assert reported is not None and summary["as_of"] == reported.isoformat()
+    assert len(summary["overdue"]) < 10  # not years late: every open action overdue

@@ -16,9 +16,8 @@ def cmd_snapshot(args: argparse.Namespace, console: Console) -> int:
     """Freeze the selected plan and its roll-ups under a label, for a later board to compare."""
     repo = open_store(args)
     plan_id = plan_id_of(args, repo)
-    header = repo.take_snapshot(
-        plan_id, label=args.label, as_of=args.as_of or args.tui_as_of or date.today(), by=by_name(args)
-    )
+    as_of = args.as_of or args.tui_as_of or repo.plan(plan_id).reported_on or date.today()
+    header = repo.take_snapshot(plan_id, label=args.label, as_of=as_of, by=by_name(args))
     console.print(
         f"Took snapshot {header.id}: {header.label} "
         f"({plan_id}, as of {day_text(header.as_of)}, revision {header.revision})",
@@ -147,7 +146,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
             comparison = compare_snapshots(snapshots.get(earlier[-1].id), snapshot)
     else:
         plan = repo.plan(plan_id_of(args, repo))
-        as_of = args.as_of or args.tui_as_of or date.today()
+        as_of = args.as_of or args.tui_as_of or plan.reported_on or date.today()
         latest = snapshots.latest(plan.id, 1)
         if latest:
             comparison = compare(snapshots.get(latest[0].id), plan, as_of=as_of)

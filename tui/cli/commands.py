@@ -484,7 +484,8 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
 
     repo = open_store(args)
     plan = repo.plan(plan_id_of(args, repo))
-    summary = plan_summary(plan, args.as_of or args.tui_as_of or date.today())
+    # As the tracker does: the day asked, else the plan's reported day (a sample's paper), else today.
+    summary = plan_summary(plan, args.as_of or args.tui_as_of or plan.reported_on or date.today())
     if args.json:
         write_json(summary_to_json(summary))
         return EXIT_OK
