@@ -8,6 +8,7 @@ real import run, for the ticked actions only; nothing is written when there is a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, DataTable, Static
 
 from store.importers import (
     FieldChange,
@@ -34,6 +36,7 @@ from store.importers.mapping import saved_mapping
 from store.repository import Repository
 from tui.presentation import literal
 from tui.screens.keys import FIRST_FIELD, TypingGuard
+from tui.screens.path_dialog import PathDialog
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
@@ -54,56 +57,23 @@ class DryRun:
     """Ref -> the action's title after the import, for each ref in the file, in its order."""
 
 
-class ImportDialog(TypingGuard, ModalScreen[ImportChoice | None]):
+class ImportDialog(PathDialog[ImportChoice]):
     """The tracker's path and whether to create missing themes; returns the choice."""
-
-    AUTO_FOCUS = FIRST_FIELD
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "check", "Check", id="import.check", priority=True),
         Binding("escape", "cancel", "Cancel", id="import.cancel"),
     ]
+    HEADING = "Import an action tracker (.xlsx or .csv)"
+    INTRO = "The file is checked first; nothing is written until you confirm."
+    PLACEHOLDER = "path to tracker.xlsx or tracker.csv"
+    MISSING = "give the tracker's path"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog import-dialog"):
-            yield Static(Text("Import an action tracker (.xlsx or .csv)", style="bold"), classes="form-title")
-            yield Static(Text("The file is checked first; nothing is written until you confirm."))
-            with Horizontal(classes="form-row"):
-                yield Label("File", classes="form-label")
-                yield Input(placeholder="path to tracker.xlsx or tracker.csv", id="field-path")
-            yield Static(id="problem-path", classes="problem")
-            yield Checkbox("Add themes and recommendations the plan lacks", id="field-create-missing")
-            with Horizontal(classes="buttons"):
-                yield Button("Check (ctrl+s)", id="check", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def compose_extra(self) -> Iterator[Widget]:
+        yield Checkbox("Add themes and recommendations the plan lacks", id="field-create-missing")
 
-    def on_mount(self) -> None:
-        self.query_one("#problem-path").display = False
-        self.query_one("#field-path", Input).focus()
-
-    def action_check(self) -> None:
-        text = self.query_one("#field-path", Input).value.strip()
-        path = Path(text).expanduser()
-        if not text or not path.is_file():
-            problem = self.query_one("#problem-path", Static)
-            problem.update(
-                literal(f"there is no file {text}" if text else "give the tracker's path", "bold red")
-            )
-            problem.display = True
-            return
-        self.dismiss(ImportChoice(path, self.query_one("#field-create-missing", Checkbox).value))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted, "#field-path")
-    @on(Button.Pressed, "#check")
-    def _check(self) -> None:
-        self.action_check()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
+    def chosen(self, path: Path) -> ImportChoice:
+        return ImportChoice(path, self.query_one("#field-create-missing", Checkbox).value)
 
 
 def summary_text(result: ImportResult) -> Text:

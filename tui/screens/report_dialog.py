@@ -28,6 +28,7 @@ from store.importers.ofsted_report import LOCAL_AUTHORITY, ReportError, ReportRe
 from store.importers.report_plan import check_plan_id, framework_label, plan_from_reading
 from store.models import Plan
 from tui.presentation import literal
+from tui.screens.path_dialog import PathDialog
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
@@ -36,53 +37,23 @@ if TYPE_CHECKING:
 TITLE = "New plan from inspection report…"
 
 
-class ReportPathDialog(ModalScreen[Path | None]):
+class ReportPathDialog(PathDialog[Path]):
     """The report's path; returns it, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "read", "Read", id="report_path.read", priority=True),
+        Binding("ctrl+s", "check", "Read", id="report_path.read", priority=True),
         Binding("escape", "cancel", "Cancel", id="report_path.cancel"),
     ]
+    HEADING = "New plan from an Ofsted inspection report"
+    INTRO = "The report is read and shown first; nothing is written until you accept."
+    LABEL = "Report"
+    PLACEHOLDER = "path to the report .pdf"
+    FIELD = "report"
+    MISSING = "give the report's path"
+    CHECK = ("read", "Read (ctrl+s)")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog import-dialog"):
-            title = Text("New plan from an Ofsted inspection report", style="bold")
-            yield Static(title, classes="form-title")
-            yield Static(Text("The report is read and shown first; nothing is written until you accept."))
-            with Horizontal(classes="form-row"):
-                yield Label("Report", classes="form-label")
-                yield Input(placeholder="path to the report .pdf", id="field-report")
-            yield Static(id="problem-report", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("Read (ctrl+s)", id="read", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#problem-report").display = False
-        self.query_one("#field-report", Input).focus()
-
-    def action_read(self) -> None:
-        text = self.query_one("#field-report", Input).value.strip()
-        path = Path(text).expanduser()
-        if not text or not path.is_file():
-            problem = self.query_one("#problem-report", Static)
-            why = f"there is no file {text}" if text else "give the report's path"
-            problem.update(literal(why, "bold red"))
-            problem.display = True
-            return
-        self.dismiss(path)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted, "#field-report")
-    @on(Button.Pressed, "#read")
-    def _read(self) -> None:
-        self.action_read()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
+    def chosen(self, path: Path) -> Path:
+        return path
 
 
 @dataclass(frozen=True)

@@ -19,63 +19,35 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Static
 
 from store.returns import Return, apply_returns, read_returns, return_files, shown
 from tui.presentation import literal
+from tui.screens.keys import TypingGuard
+from tui.screens.path_dialog import PathDialog
 from tui.screens.working import Outcome, WorkingScreen
 
 if TYPE_CHECKING:
     from tui.app import IptApp
 
 
-class ReturnsDialog(ModalScreen[Path | None]):
+class ReturnsDialog(PathDialog[Path]):
     """The folder the returned workbooks are in; returns it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "check", "Check", id="returns.check", priority=True),
         Binding("escape", "cancel", "Cancel", id="returns.cancel"),
     ]
+    HEADING = "Read the owners' returns"
+    INTRO = "Every workbook in the folder is checked first; nothing is written until you confirm."
+    LABEL = "Folder"
+    PLACEHOLDER = "the folder holding the returned workbooks"
+    FIELD = "folder"
+    WANTS = "folder"
+    MISSING = "give the folder"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog import-dialog"):
-            yield Static(Text("Read the owners' returns", style="bold"), classes="form-title")
-            yield Static(
-                Text("Every workbook in the folder is checked first; nothing is written until you confirm.")
-            )
-            with Horizontal(classes="form-row"):
-                yield Label("Folder", classes="form-label")
-                yield Input(placeholder="the folder holding the returned workbooks", id="field-folder")
-            yield Static(id="problem-folder", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("Check (ctrl+s)", id="check", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#problem-folder").display = False
-        self.query_one("#field-folder", Input).focus()
-
-    def action_check(self) -> None:
-        text = self.query_one("#field-folder", Input).value.strip()
-        folder = Path(text).expanduser()
-        if not text or not folder.is_dir():
-            problem = self.query_one("#problem-folder", Static)
-            problem.update(literal(f"there is no folder {text}" if text else "give the folder", "bold red"))
-            problem.display = True
-            return
-        self.dismiss(folder)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted, "#field-folder")
-    @on(Button.Pressed, "#check")
-    def _check(self) -> None:
-        self.action_check()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
+    def chosen(self, path: Path) -> Path:
+        return path
 
 
 @dataclass(frozen=True)
@@ -129,8 +101,10 @@ def conflict_text(one: Return, ref: str) -> Text:
     return text
 
 
-class ReturnsReportScreen(ModalScreen[set[str] | None]):
+class ReturnsReportScreen(TypingGuard, ModalScreen[set[str] | None]):
     """What the returns would change; returns the conflicting refs to take, or None to cancel."""
+
+    AUTO_FOCUS = "#returns-rows"
 
     DEFAULT_CSS = """
     #returns-rows {
