@@ -88,10 +88,11 @@ async def test_the_detail_pane_follows_the_cursor(store: Path) -> None:
         await settle(app, pilot)
         await pilot.press("2")
         await settle(app, pilot)
+        await pilot.pause(0.2)  # the pane follows once the cursor rests
         detail = app.screen.query_one("#action-detail", Static)
         assert detail.display and str(detail.render()).startswith("WF-01  Action 1")
         await pilot.press("down")
-        await pilot.pause()
+        await pilot.pause(0.2)
         shown = str(detail.render())
         assert shown.startswith("WF-02  Action 2") and "Owner Service Manager" in shown
     async with app_on(store).run_test(size=(80, 24)) as pilot:

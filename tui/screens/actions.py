@@ -30,6 +30,10 @@ DEBOUNCE_ABOVE = 2_000
 """Plans with more actions than this re-filter a moment after typing stops, not per key."""
 
 
+DETAIL_DELAY = 0.06
+"""Seconds the cursor rests before the detail pane shows its action."""
+
+
 class ActionsScreen(SectionScreen):
     """Find actions by theme and filter; Enter opens one."""
 
@@ -50,6 +54,8 @@ class ActionsScreen(SectionScreen):
         self.current_filter = ActionFilter()
         self.theme_key: str | None = None
         self._filter_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self._detail_ref: str | None = None
         self._drawn_version = -1
         """The data version the table was last built or patched for."""
         self._sorted: tuple[int, str, bool, list[Action]] | None = None
@@ -72,12 +78,20 @@ class ActionsScreen(SectionScreen):
 
     @on(DataTable.RowHighlighted, "#actions-grid")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The detail pane follows the cursor: the whole of the action it is on."""
-        ref = None if event.row_key.value is None else str(event.row_key.value)
-        action = next((a for a in self.ipt.plan.actions if a.ref == ref), None) if self.ipt.has_plan else None
-        self.query_one("#action-detail", Static).update(
-            action_detail(action, self.ipt.plan, self.ipt.as_of) if action else Text("")
-        )
+        """The detail pane follows the cursor, a moment after it: a key held down moves the
+        cursor at full speed and the pane is drawn once, where the cursor stops."""
+        self._detail_ref = None if event.row_key.value is None else str(event.row_key.value)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._draw_detail)
+
+    def _draw_detail(self) -> None:
+        self._detail_timer = None
+        pane = self.query_one("#action-detail", Static)
+        if not pane.display or not self.ipt.has_plan:
+            return
+        action = next((a for a in self.table.actions if a.ref == self._detail_ref), None)
+        pane.update(action_detail(action, self.ipt.plan, self.ipt.as_of) if action else Text(""))
 
     @property
     def table(self) -> ActionTable:
