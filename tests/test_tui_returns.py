@@ -14,7 +14,7 @@ from store.models import Plan, Rag
 from store.repository import Repository
 from store.returns import ACTIONS_SHEET, EDITABLE, HEADER_ROW, READ_ONLY, make_requests
 from tests.conftest import make_plan
-from tui.app import IptApp, make_app
+from tests.test_tui_reviews import app_on, settle
 from tui.screens.returns_dialog import ReturnsDialog, ReturnsReportScreen
 
 AS_OF = date(2019, 12, 2)
@@ -57,18 +57,6 @@ def returned(store: Path, folder: Path) -> None:
     from store.operations import set_fields
 
     set_fields(repo, PLAN, Action, "WF-03", {"rag": "amber"}, by="someone")
-
-
-def app_on(path: Path) -> IptApp:
-    return make_app(
-        path, as_of=AS_OF, by="tester", poll_seconds=0, settings_path=path.parent / "settings.json"
-    )
-
-
-async def settle(app: IptApp, pilot: object) -> None:
-    for _ in range(4):
-        await app.workers.wait_for_complete()
-        await pilot.pause()  # type: ignore[attr-defined]
 
 
 async def test_returns_preview_holds_back_a_conflict_until_taken(store: Path, tmp_path: Path) -> None:
