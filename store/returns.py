@@ -39,6 +39,7 @@ from store.errors import RuleBroken
 from store.ids import next_id
 from store.importers import TrackerError, TrackerIssue, TrackerRow, TrackerRows, import_tracker, read_tracker
 from store.importers.apply import FieldChange, ImportResult
+from store.labels import field_label
 from store.models import Action, Plan, Rag, RequestedAction, ReturnRequest, Status, TrackerMapping
 from store.repository import Repository, Transaction
 from store.rollups._common import is_open
@@ -347,7 +348,7 @@ class Conflict:
 
     def __str__(self) -> str:
         return (
-            f"{self.ref} {self.field}: was {shown(self.asked)} when asked, "
+            f"{self.ref} {field_label(self.field)}: was {shown(self.asked)} when asked, "
             f"is now {shown(self.now)} in ipt, the return says {shown(self.returned)}"
         )
 

@@ -106,7 +106,7 @@ def test_blank_outcome_cells_keep_the_stored_text_and_a_dry_run_lists_a_change(t
     changed = write_csv(tmp_path / "changed.csv", [header, ("WF-01", "WF", "Action 1", "Fewer moves", "")])
     rows = read_tracker(changed)
     result = import_tracker(repo, PLAN, rows, by="tester", dry_run=True)
-    assert [str(change) for change in result.changes] == [f"WF-01 outcome: {OUTCOME!r} → 'Fewer moves'"]
+    assert [str(change) for change in result.changes] == [f"WF-01 Outcome: {OUTCOME!r} → 'Fewer moves'"]
     assert result.blanks_kept == 1
     action = imported(repo, changed)
     assert (action.outcome, action.success_measure) == ("Fewer moves", MEASURE)

@@ -127,9 +127,9 @@ def test_dry_run_lists_each_changed_field_clears_and_kept_blanks(
     code, out, _ = run(capsys, "--db", str(disk), "import", str(path), "--dry-run", "--on", "2019-11-05")
     assert code == 0
     lines = out.splitlines()
-    assert "WF-01 due_on: 2020-03-31 → (cleared by '-')" in lines
-    assert "WF-01 rag: amber → red" in lines
-    assert "WF-02 owner: 'Service Manager' → 'New lead'" in lines
+    assert "WF-01 Due date: 2020-03-31 → (cleared by '-')" in lines
+    assert "WF-01 RAG: amber → red" in lines
+    assert "WF-02 Owner: 'Service Manager' → 'New lead'" in lines
     assert not any("progress" in line for line in lines)
     assert "3 blank cells kept the stored value" in lines  # WF-01 progress and lead, WF-02 due
     assert "0 added; 2 updated; 0 unchanged; nothing written (dry run)" in lines[0]
@@ -156,7 +156,7 @@ def test_reopening_drops_the_completed_date_but_a_blank_status_keeps_it(tmp_path
     assert imported(repo, kept).completed_on == date(2020, 1, 15)
     reopened = write_csv(tmp_path / "open.csv", [header, ("WF-01", "WF", "Action 1", "In progress", "")])
     result = import_tracker(repo, "test-plan", read_tracker(reopened), by="tester", dry_run=True)
-    assert "WF-01 completed_on: 2020-01-15 → – (the status is no longer complete)" in map(str, result.changes)
+    assert "WF-01 Completed date: 2020-01-15 → – (the status is no longer complete)" in map(str, result.changes)
     action = imported(repo, reopened)
     assert (action.status, action.completed_on) == (Status.IN_PROGRESS, None)
 
@@ -269,7 +269,7 @@ def test_fill_only_rag_cells_read_as_the_nearest_rag(tmp_path: Path) -> None:
     repo = Repository(None)
     repo.add_plan(plan.model_copy(update={"actions": actions}), by="setup")
     result = import_tracker(repo, "test-plan", read_tracker(path), by="tester", dry_run=True)
-    assert "WF-01 rag: amber → red (from the cell's fill colour)" in map(str, result.changes)
+    assert "WF-01 RAG: amber → red (from the cell's fill colour)" in map(str, result.changes)
     import_tracker(repo, "test-plan", read_tracker(path), by="tester")
     rags = [action.rag for action in repo.plan("test-plan").actions]
     expected = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.BLUE] * 2 + [Rag.AMBER, Rag.AMBER]

@@ -160,10 +160,10 @@ def test_the_monthly_cycle(tmp_path: Path, db: Path, capsys: pytest.CaptureFixtu
     assert code == 1
     assert Repository(db).revision == revision
     old_rag = before[fieldwork[0]].rag
-    assert old_rag is not None and f"{fieldwork[0]} rag: {old_rag.value} → red" in out
-    assert f"{fieldwork[1]} due_on: {before[fieldwork[1]].due_on} → 2020-06-30" in out
+    assert old_rag is not None and f"{fieldwork[0]} RAG: {old_rag.value} → red" in out
+    assert f"{fieldwork[1]} Due date: {before[fieldwork[1]].due_on} → 2020-06-30" in out
     asked_rag = before[psw[0]].rag
-    assert asked_rag is not None and f"conflict: {psw[0]} rag: was {asked_rag.label} when asked" in out
+    assert asked_rag is not None and f"conflict: {psw[0]} RAG: was {asked_rag.label} when asked" in out
     assert "is now Red in ipt, the return says Green; held back" in out
     assert "cwd.xlsx refused" in err and "needs its reason" in err
     assert "finance.xlsx refused: it names 'Principal Social Worker' as the owner" in err

@@ -93,9 +93,9 @@ async def test_the_preview_lists_each_action_and_imports_only_the_ticked(store: 
         assert report.ticked == set(order)
         prompts = {ref: str(rows.get_cell(ref, "action")) for ref in order}
         assert all(str(rows.get_cell(ref, "tick")) == "[x]" for ref in order)
-        assert "Action 1" in prompts["WF-01"] and "progress: 0 → 45" in prompts["WF-01"]
-        assert "due_on: 2019-12-02 → (cleared by '-')" in prompts["WF-02"]
-        assert "rag: – → red" in prompts["WF-03"]
+        assert "Action 1" in prompts["WF-01"] and "Progress: 0 → 45" in prompts["WF-01"]
+        assert "Due date: 2019-12-02 → (cleared by '-')" in prompts["WF-02"]
+        assert "RAG: – → red" in prompts["WF-03"]
         assert "New audit" in prompts["QP-20"] and "new action" in prompts["QP-20"]
         summary = str(report.query_one("#import-counts", Static).render())
         assert "3 actions updated, 1 added, 1 unchanged" in summary

@@ -44,6 +44,7 @@ from pydantic import ValidationError
 from store.importers.problems import TrackerError, TrackerIssue
 from store.importers.tracker import COLUMNS, TrackerRow, TrackerRows
 from store.importers.values import parse_exported_update
+from store.labels import field_label
 from store.models import (
     Action,
     ActionUpdate,
@@ -105,9 +106,10 @@ class FieldChange:
     def __str__(self) -> str:
         if self.field == "update":
             return f"{self.ref} update added: {_shown(self.new)}"
+        label = field_label(self.field)
         if self.why.startswith("cleared by"):
-            return f"{self.ref} {self.field}: {_shown(self.old)} → ({self.why})"
-        line = f"{self.ref} {self.field}: {_shown(self.old)} → {_shown(self.new)}"
+            return f"{self.ref} {label}: {_shown(self.old)} → ({self.why})"
+        line = f"{self.ref} {label}: {_shown(self.old)} → {_shown(self.new)}"
         return f"{line} ({self.why})" if self.why else line
 
 

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
+from store.labels import field_label
 from store.returns import Return, apply_returns, read_returns, return_files, shown
 from tui.presentation import literal
 from tui.screens.keys import TypingGuard
@@ -94,7 +95,7 @@ def conflict_text(one: Return, ref: str) -> Text:
             text.append("\n    ")
             text.append_text(
                 literal(
-                    f"{conflict.field}: {shown(conflict.asked)} when asked, "
+                    f"{field_label(conflict.field)}: {shown(conflict.asked)} when asked, "
                     f"{shown(conflict.now)} in ipt now, {shown(conflict.returned)} returned"
                 )
             )
