@@ -324,13 +324,20 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def open_storage(where: Path | Storage | None, *, lock_timeout: float = 10.0) -> Storage:
-    """The backend for a store file, memory (``None``), or a backend given as it is.
+def open_storage(where: Path | str | Storage | None, *, lock_timeout: float = 10.0) -> Storage:
+    """The backend for a store file, a ``postgresql://`` URL, memory (``None``), or a backend
+    given as it is.
 
     A store file is checked first (:func:`store.safe_files.check_store_path`): a folder, a
     FIFO or a linked sidecar is refused with a message, and a linked store is followed."""
     if where is None:
         return MemoryStorage()
+    if isinstance(where, str):
+        from store.postgres import PostgresStorage, is_database_url
+
+        if is_database_url(where):
+            return PostgresStorage(where, lock_timeout=lock_timeout)
+        where = Path(where)
     if isinstance(where, Path):
         from store.safe_files import check_store_path
 
@@ -343,7 +350,7 @@ class Repository:
 
     def __init__(
         self,
-        where: Path | Storage | None,
+        where: Path | str | Storage | None,
         *,
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
@@ -392,8 +399,8 @@ class Repository:
 
     @property
     def where(self) -> Path:
-        """The store, for messages."""
-        return self.path or Path("(memory)")
+        """The store, for messages (a database by its name and host, never its password)."""
+        return self.path or Path(getattr(self.storage, "name", "(memory)"))
 
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""

@@ -246,13 +246,16 @@ class SnapshotStore:
         *,
         lock_timeout: float = 10.0,
         visible: Callable[[SnapshotHeader], bool] | None = None,
+        shelf: Any = None,
     ) -> None:
         """``visible``: whether a snapshot counts yet (the repository hides one taken by a
-        board's close that was never stored, so a close killed half-way leaves no trace)."""
+        board's close that was never stored, so a close killed half-way leaves no trace).
+        ``shelf``: where a backend keeps them itself (a database's table), with the methods
+        of :class:`_MemoryShelf`; otherwise the folder beside ``store_path``, or memory."""
         self.visible = visible
         self.store_path = store_path
         self.lock_timeout = lock_timeout
-        self._shelf = (
+        self._shelf: _MemoryShelf = shelf or (
             _FolderShelf(snapshots_folder(store_path), lock_timeout)
             if store_path is not None
             else _MemoryShelf()
