@@ -126,6 +126,14 @@ class Storage(Protocol):
         ...
 
 
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(where: object) -> bool:
+    """Whether ``--db``/``IPT_DB`` names a PostgreSQL database (libpq's URL form) rather than a file."""
+    return isinstance(where, str) and where.strip().lower().startswith(DATABASE_SCHEMES)
+
+
 def select_documents(data: Data, table: str, plan_id: str | None) -> Iterator[tuple[str, Document]]:
     """(doc id, document) of one plan's documents in ``table`` (every document for ``None``)."""
     for doc_id, document in data.get(table, {}).items():

@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
@@ -29,16 +30,15 @@ from psycopg import errors as pg_errors
 from psycopg.types.json import set_json_loads
 
 from store.backend import Data, Document
+from store.backend import is_database_url as is_database_url
 from store.errors import NewerSchema, ReadOnlyStore, SaveFailed, StoreBusy, StoreError
 from store.pg_schema import DATABASE_VERSION, apply_migrations, installed_version
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from store.models import AuditEntry
     from store.snapshots import SnapshotHeader, SnapshotStore
 
-SCHEMES = ("postgresql://", "postgres://")
+T = TypeVar("T")
 
 KEY_FIELDS = {
     "plans": "id",
@@ -56,11 +56,6 @@ KEY_FIELDS = {
 """The key field of each table's documents, kept in the ``key`` column for lookups by index."""
 
 CONNECT_SECONDS = 10
-
-
-def is_database_url(text: str | os.PathLike[str] | None) -> bool:
-    """Whether ``--db``/``IPT_DB`` names a PostgreSQL database rather than a store file."""
-    return isinstance(text, str) and text.strip().lower().startswith(SCHEMES)
 
 
 class DatabaseUnavailable(StoreError):
@@ -97,8 +92,12 @@ def _json(value: Any) -> str:
 class PgDocuments:
     """:class:`store.backend.Documents` as rows read and written inside the change's transaction."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[Any], errors: Callable[[str], AbstractContextManager[None]]
+    ) -> None:
         self._db = connection
+        self._errors = errors
+        """Turns a database error into the store's message (see :meth:`PostgresStorage._errors`)."""
         self.written: list[tuple[str, int, Document | None]] = []
         """(table, doc id, document or None for removed) in order, to bring a cached copy of
         the store up to date after the commit without reading it again."""
@@ -109,6 +108,10 @@ class PgDocuments:
         return "table_name = %s AND plan_id = %s", [table, plan_id]
 
     def find(self, table: str, plan_id: str | None, key_field: str, key: Any) -> Document | None:
+        with self._errors("saving"):
+            return self._find(table, plan_id, key_field, key)
+
+    def _find(self, table: str, plan_id: str | None, key_field: str, key: Any) -> Document | None:
         where, params = self._where(table, plan_id)
         if KEY_FIELDS.get(table) == key_field:
             where += " AND key = %s"
@@ -122,6 +125,10 @@ class PgDocuments:
         return None if row is None else dict(row[0])
 
     def select(self, table: str, plan_id: str | None) -> list[Document]:
+        with self._errors("saving"):
+            return self._select(table, plan_id)
+
+    def _select(self, table: str, plan_id: str | None) -> list[Document]:
         where, params = self._where(table, plan_id)
         rows = self._db.execute(
             f"SELECT document FROM ipt_documents WHERE {where} ORDER BY doc_id", params
@@ -129,6 +136,10 @@ class PgDocuments:
         return [dict(row[0]) for row in rows]
 
     def insert(self, table: str, documents: Iterable[Document]) -> None:
+        with self._errors("saving"):
+            return self._insert(table, documents)
+
+    def _insert(self, table: str, documents: Iterable[Document]) -> None:
         rows = [
             (table, document.get("plan_id"), _document_key(table, document), _json(document))
             for document in documents
@@ -154,6 +165,10 @@ class PgDocuments:
         )
 
     def replace(self, table: str, plan_id: str | None, key_field: str, new: Mapping[Any, Document]) -> None:
+        with self._errors("saving"):
+            return self._replace(table, plan_id, key_field, new)
+
+    def _replace(self, table: str, plan_id: str | None, key_field: str, new: Mapping[Any, Document]) -> None:
         if not new:
             return
         where, params = self._where(table, plan_id)
@@ -175,6 +190,10 @@ class PgDocuments:
             self.written.extend((table, row[0], orjson.loads(text)) for row in updated)
 
     def delete(self, table: str, plan_id: str | None, key_field: str | None = None, key: Any = None) -> None:
+        with self._errors("saving"):
+            return self._delete(table, plan_id, key_field, key)
+
+    def _delete(self, table: str, plan_id: str | None, key_field: str | None = None, key: Any = None) -> None:
         where, params = self._where(table, plan_id)
         if key_field is not None:
             if KEY_FIELDS.get(table) == key_field:
@@ -226,7 +245,7 @@ class PostgresStorage:
             return connection
         try:
             connection = psycopg.connect(
-                self.url, autocommit=True, connect_timeout=CONNECT_SECONDS, application_name="ipt"
+                self.url, autocommit=True, connect_timeout=CONNECT_SECONDS, fallback_application_name="ipt"
             )
         except psycopg.Error as error:
             raise DatabaseUnavailable(f"{self.name}: cannot connect: {_first_line(error)}") from None
@@ -282,8 +301,10 @@ class PostgresStorage:
             raise ReadOnlyStore(self.where) from None
         except psycopg.OperationalError as error:
             self._drop_connection()
+            unsaved = "; nothing was saved" if self._in_change or "sav" in doing else ""
+            self._in_change = False
             raise DatabaseUnavailable(
-                f"{self.name}: lost the connection while {doing}: {_first_line(error)}"
+                f"{self.name}: lost the connection while {doing}: {_first_line(error)}{unsaved}"
             ) from None
         except psycopg.Error as error:
             raise SaveFailed(self.where, _first_line(error)) from None
@@ -312,30 +333,33 @@ class PostgresStorage:
                 self._read_only = not (row and row[0])
         return self._read_only
 
+    def _read(self, doing: str, read: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """``read(connection)``, once more on a new connection if the first was lost (a server
+        restart, a dropped network): a read outside a change has nothing to lose by trying again."""
+        with self._lock:
+            if not self._in_change:
+                try:
+                    return read(self.connect())
+                except psycopg.OperationalError:
+                    self._drop_connection()
+                except psycopg.Error:
+                    pass  # tried again below, which turns it into a message
+            with self._errors(doing):
+                return read(self.connect())
+
     def head(self) -> str | None:
-        with self._lock, self._errors("reading"):
-            row = self.connect().execute("SELECT commit_token FROM ipt_meta").fetchone()
+        row = self._read("reading", lambda db: db.execute("SELECT commit_token FROM ipt_meta").fetchone())
         return None if row is None or row[0] is None else str(row[0])
 
     def forget(self) -> None:
         self._cache, self._cache_token = None, None
 
     def load(self) -> Data:
-        with self._lock, self._errors("reading"):
-            connection = self.connect()
-            if not self._in_change:
-                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            try:
-                meta_row = connection.execute("SELECT commit_token, meta FROM ipt_meta").fetchone()
-                token = None if meta_row is None else meta_row[0]
-                if self._cache is not None and token is not None and token == self._cache_token:
-                    return self._cache
-                rows = connection.execute(
-                    "SELECT doc_id, table_name, document FROM ipt_documents ORDER BY doc_id"
-                ).fetchall()
-            finally:
-                if not self._in_change:
-                    connection.execute("COMMIT")
+        fresh = self._read("reading", self._read_all)
+        if fresh is None:
+            assert self._cache is not None
+            return self._cache
+        meta_row, token, rows = fresh
         data: Data = {}
         if token is not None or rows:
             data["meta"] = {"1": dict(meta_row[1]) if meta_row else {}}
@@ -344,6 +368,23 @@ class PostgresStorage:
         self.parses += 1
         self._cache, self._cache_token = data, token
         return data
+
+    def _read_all(self, connection: psycopg.Connection[Any]) -> tuple[Any, str | None, list[Any]] | None:
+        """(meta row, token, every document row) in one snapshot; None when the cache is current."""
+        if not self._in_change:
+            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            meta_row = connection.execute("SELECT commit_token, meta FROM ipt_meta").fetchone()
+            token = None if meta_row is None else meta_row[0]
+            if self._cache is not None and token is not None and token == self._cache_token:
+                return None
+            rows = connection.execute(
+                "SELECT doc_id, table_name, document FROM ipt_documents ORDER BY doc_id"
+            ).fetchall()
+        finally:
+            if not self._in_change and not connection.closed:
+                connection.execute("COMMIT")
+        return meta_row, token, rows
 
     def audit(
         self,
@@ -362,9 +403,13 @@ class PostgresStorage:
             if value is not None:
                 where += f" AND {column} = %s"
                 params.append(value)
-        with self._lock, self._errors("reading the audit trail"):
-            rows = self.connect().execute(f"SELECT entry FROM ipt_audit WHERE {where} ORDER BY seq", params)
-            return [AuditEntry.model_validate(row[0]) for row in rows.fetchall()]
+        rows = self._read(
+            "reading the audit trail",
+            lambda db: db.execute(
+                f"SELECT entry FROM ipt_audit WHERE {where} ORDER BY seq", params
+            ).fetchall(),
+        )
+        return [AuditEntry.model_validate(row[0]) for row in rows]
 
     def snapshots(self, *, visible: Callable[[SnapshotHeader], bool] | None = None) -> SnapshotStore:
         """In the database's ``ipt_snapshot_files``, one row per snapshot, never changed."""
@@ -382,7 +427,12 @@ class PostgresStorage:
         with self._lock:
             with self._errors("waiting for another ipt to save"):
                 connection = self.connect()
-                connection.execute("BEGIN")
+                try:
+                    connection.execute("BEGIN")
+                except psycopg.OperationalError:  # lost since its last use: nothing begun, connect again
+                    self._drop_connection()
+                    connection = self.connect()
+                    connection.execute("BEGIN")
                 self._in_change = True
                 try:
                     connection.execute(
@@ -408,7 +458,7 @@ class PostgresStorage:
     def begin(self) -> PgDocuments:
         if not self._in_change:
             raise RuntimeError("begin() needs the lock: call it inside locked()")
-        self._documents = PgDocuments(self.connect())
+        self._documents = PgDocuments(self.connect(), self._errors)
         self._begun_on = self._cache_token if self._cache is not None else None
         return self._documents
 
@@ -448,13 +498,30 @@ class PostgresStorage:
                     "UPDATE ipt_meta SET revision = %s, commit_token = %s, meta = %s::jsonb WHERE id = 1",
                     (revision, token, _json(dict(meta))),
                 )
-                self._in_change = False
+            self._in_change = False
+            try:
                 connection.execute("COMMIT")
+            except psycopg.OperationalError as error:
+                self._drop_connection()
+                self._settle_lost_commit(token, error)
         except BaseException:
             self.rollback()
             raise
         self._keep_cache(token, meta)
         self.writes += 1
+
+    def _settle_lost_commit(self, token: str, error: BaseException) -> None:
+        """The connection died during ``COMMIT``: ask the database, on a new connection, whether
+        the change landed. Returns if it did; otherwise says plainly that nothing was saved."""
+        try:
+            row = self.connect().execute("SELECT commit_token FROM ipt_meta").fetchone()
+        except (psycopg.Error, StoreError):
+            raise DatabaseUnavailable(
+                f"{self.name}: the connection was lost while saving ({_first_line(error)}) and the "
+                "database cannot be reached to tell whether the change was saved; look again once it is back"
+            ) from None
+        if row is None or row[0] != token:
+            raise SaveFailed(self.where, f"the connection was lost while saving ({_first_line(error)})")
 
     def _keep_cache(self, token: str, meta: Mapping[str, Any]) -> None:
         """Apply the committed change to the cached copy, so the next change reads no rows

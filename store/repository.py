@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from store.backend import Data, Documents, Storage
+from store.backend import Data, Documents, Storage, is_database_url
 from store.collector import collector_paused
 from store.errors import (
     ConflictError,
@@ -333,10 +333,10 @@ def open_storage(where: Path | str | Storage | None, *, lock_timeout: float = 10
     if where is None:
         return MemoryStorage()
     if isinstance(where, str):
-        from store.postgres import PostgresStorage, is_database_url
-
         if is_database_url(where):
-            return PostgresStorage(where, lock_timeout=lock_timeout)
+            from store.postgres import PostgresStorage
+
+            return PostgresStorage(where.strip(), lock_timeout=lock_timeout)
         where = Path(where)
     if isinstance(where, Path):
         from store.safe_files import check_store_path

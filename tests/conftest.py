@@ -109,14 +109,12 @@ def pg_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """A fresh, empty ipt store in a schema of its own on the test server, dropped afterwards.
+def pg_empty_url(pg_server: str) -> Iterator[str]:
+    """A database with no ipt tables yet: a new schema on the test server, dropped afterwards.
 
     The URL selects the schema through libpq's ``options`` (``search_path``), as a council
     keeping ipt in a schema of its own would."""
     import psycopg
-
-    from store.postgres import PostgresStorage
 
     schema = f"t_{secrets.token_hex(6)}"
     label = f"ipt-test-{schema}"
@@ -124,15 +122,23 @@ def pg_url(pg_server: str) -> Iterator[str]:
         admin.execute(f"CREATE SCHEMA {schema}")
     joiner = "&" if "?" in pg_server else "?"
     url = f"{pg_server}{joiner}options={quote(f'-csearch_path={schema}')}&application_name={label}"
-    setup = PostgresStorage(url)
-    setup.migrate()
-    setup.close()
     yield url
     with psycopg.connect(pg_server, autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (label,)
         )
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(pg_empty_url: str) -> str:
+    """A fresh, empty ipt store on the test server (its tables made, as by ``ipt store init``)."""
+    from store.postgres import PostgresStorage
+
+    setup = PostgresStorage(pg_empty_url)
+    setup.migrate()
+    setup.close()
+    return pg_empty_url
 
 
 BACKENDS = ["memory", "file", "postgres"]

@@ -15,8 +15,8 @@ from tests import pg_server
 def test_a_machine_without_postgresql_gets_a_reason_naming_the_package(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pg_server.shutil, "which", lambda name: None)
-    monkeypatch.setattr(pg_server.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setattr("glob.glob", lambda pattern: [])
     with pytest.raises(pg_server.NoServer, match=r"initdb not found; install Debian's postgresql"):
         pg_server.find_bin_dir()
 

@@ -192,7 +192,7 @@ class IptApp(App[None]):
 
     def __init__(
         self,
-        store_path: Path | None,
+        store_path: Path | str | None,
         *,
         plan_id: str | None = None,
         as_of: date,
@@ -230,7 +230,7 @@ class IptApp(App[None]):
     def on_mount(self) -> None:
         self.theme = self.settings.theme
         look = None
-        if self.store_path is not None:
+        if isinstance(self.store_path, Path):
             from store.safe_files import check_store_path
 
             try:
@@ -596,7 +596,7 @@ class IptApp(App[None]):
 
 
 def make_app(
-    store_path: Path | None,
+    store_path: Path | str | None,
     *,
     plan_id: str | None = None,
     as_of: date | None = None,
@@ -604,8 +604,9 @@ def make_app(
     poll_seconds: float = 2.0,
     settings_path: Path | None = None,
 ) -> IptApp:
-    """Build the app on a store file. ``as_of`` is required in practice: tests fix it; the
-    command line passes today. ``poll_seconds=0`` turns off watching for other saves."""
+    """Build the app on a store file or a ``postgresql://`` URL. ``as_of`` is required in
+    practice: tests fix it; the command line passes today. ``poll_seconds=0`` turns off watching
+    for other saves."""
     if by is None:
         try:
             by = getpass.getuser()
