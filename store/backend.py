@@ -125,6 +125,11 @@ class Storage(Protocol):
         ``visible`` says whether one counts yet (see :class:`store.snapshots.SnapshotStore`)."""
         ...
 
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``changed()`` (from another thread) soon after anyone saves; returns what stops
+        it, or None where the store cannot tell (then :meth:`head` is polled)."""
+        ...
+
 
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
 

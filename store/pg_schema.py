@@ -69,6 +69,11 @@ MIGRATIONS: tuple[str, ...] = (
         FOR EACH ROW WHEN (OLD.name <> 'index.json') EXECUTE FUNCTION ipt_refuse_change();
     CREATE TRIGGER ipt_snapshots_never_emptied BEFORE TRUNCATE ON ipt_snapshot_files
         FOR EACH STATEMENT EXECUTE FUNCTION ipt_refuse_change();
+    -- The LISTEN/NOTIFY channel of the store in this schema: one per schema, so two stores in one
+    -- database never wake each other's trackers.
+    CREATE FUNCTION ipt_channel() RETURNS text LANGUAGE sql STABLE AS $$
+        SELECT 'ipt_changes_' || current_schema()
+    $$;
     """,
 )
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import orjson
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 from psycopg.types.json import set_json_loads
 
 from store.backend import Data, Document
@@ -498,6 +499,8 @@ class PostgresStorage:
                     "UPDATE ipt_meta SET revision = %s, commit_token = %s, meta = %s::jsonb WHERE id = 1",
                     (revision, token, _json(dict(meta))),
                 )
+                # Sent to every listening tracker when (and only if) the change commits.
+                connection.execute("SELECT pg_notify(ipt_channel(), %s)", (token,))
             self._in_change = False
             try:
                 connection.execute("COMMIT")
@@ -509,6 +512,42 @@ class PostgresStorage:
             raise
         self._keep_cache(token, meta)
         self.writes += 1
+
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None]:
+        """``LISTEN`` on a connection of its own in a daemon thread; ``changed()`` is called for
+        every change another process commits (and once after a lost connection is made again,
+        as changes may have been missed meanwhile). Returns what stops it."""
+        stop = threading.Event()
+
+        def listen() -> None:
+            lost = False
+            while not stop.is_set():
+                try:
+                    with psycopg.connect(
+                        self.url, autocommit=True, connect_timeout=CONNECT_SECONDS,
+                        fallback_application_name="ipt",
+                    ) as connection:  # fmt: skip
+                        channel = connection.execute("SELECT ipt_channel()").fetchone()
+                        connection.execute(
+                            sql.SQL("LISTEN {}").format(sql.Identifier(str(channel and channel[0])))
+                        )
+                        if lost:
+                            changed()
+                        while not stop.is_set():
+                            for _ in connection.notifies(timeout=0.25):
+                                changed()
+                except psycopg.Error:
+                    lost = True
+                    stop.wait(1.0)
+
+        thread = threading.Thread(target=listen, name="ipt-listen", daemon=True)
+        thread.start()
+
+        def stop_watching() -> None:
+            stop.set()
+            thread.join(timeout=2)
+
+        return stop_watching
 
     def _settle_lost_commit(self, token: str, error: BaseException) -> None:
         """The connection died during ``COMMIT``: ask the database, on a new connection, whether

@@ -439,6 +439,10 @@ class _JournalledStorage:
             self.file.rollback()
             raise
 
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None] | None:
+        """A file or memory cannot tell anyone it changed: the tracker polls :meth:`head`."""
+        return None
+
     def audit(
         self,
         *,

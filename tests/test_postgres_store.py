@@ -313,3 +313,72 @@ def test_a_commit_that_never_reached_the_server_says_nothing_was_saved(
     assert Repository(pg_url).plan("test-plan").actions[3].progress == 0
     filled.update_action("test-plan", "WF-04", {"progress": 62}, by="PM", on=ON)
     assert filled.revision == 2
+
+
+# Live: a save reaches every open tracker --------------------------------------------------------
+
+
+def test_a_change_saved_anywhere_is_pushed_to_every_watcher_within_a_second(
+    filled: Repository, pg_url: str
+) -> None:
+    import time
+
+    arrived: list[float] = []
+    heard = threading.Event()
+
+    def changed() -> None:
+        arrived.append(time.perf_counter())
+        heard.set()
+
+    watcher = Repository(pg_url)
+    stop = watcher.storage.watch(changed)
+    assert stop is not None
+    try:
+        time.sleep(0.3)  # the listener's LISTEN is in place
+        heard.clear()
+        arrived.clear()
+        delays = []
+        for n in range(10):
+            heard.clear()
+            saved = time.perf_counter()
+            filled.update_action("test-plan", "WF-01", {"progress": n + 1}, by="PM", on=ON)
+            assert heard.wait(1.0), f"change {n} was not heard within a second"
+            delays.append(arrived[-1] - saved)
+        assert watcher.reload_if_changed()
+        assert watcher.plan("test-plan").actions[0].progress == 10
+        delays.sort()
+        print(f"\nNOTIFY to listener: median {delays[5] * 1000:.1f} ms, p90 {delays[9] * 1000:.1f} ms")
+        # A rolled-back change notifies no one.
+        heard.clear()
+        with pytest.raises(StoreError):
+            filled.update_action("test-plan", "WF-01", {"progress": 200}, by="PM", on=ON)
+        assert not heard.wait(0.5)
+    finally:
+        stop()
+
+
+async def test_an_open_tracker_shows_a_change_saved_elsewhere_within_a_second(
+    filled: Repository, pg_url: str
+) -> None:
+    import time
+
+    from tui.app import make_app
+
+    app = make_app(pg_url, as_of=ON, by="PM", poll_seconds=60)  # no poll would come in time
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.repo is not None and app.plan_id is not None:
+                break
+        assert app.repo is not None
+        await pilot.pause(0.3)  # the tracker's LISTEN is in place
+        saved = time.perf_counter()
+        filled.update_action("test-plan", "WF-02", {"progress": 64}, by="colleague", on=ON)
+        shown = None
+        while time.perf_counter() - saved < 1.0:
+            await pilot.pause(0.02)
+            if app.repo.plan("test-plan").actions[1].progress == 64:
+                shown = time.perf_counter() - saved
+                break
+        assert shown is not None, "the tracker did not pick up the change within a second"
+        print(f"\nsaved elsewhere to reloaded in the tracker: {shown * 1000:.0f} ms")

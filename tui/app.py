@@ -219,6 +219,8 @@ class IptApp(App[None]):
         self._summary: tuple[int, PlanSummary] | None = None
         self._summary_wanted = -1
         self._poll_timer: Timer | None = None
+        self._stop_watching: Callable[[], None] | None = None
+        """Stops the store telling the tracker of others' saves (a database's LISTEN)."""
         self._changes: list[tuple[int, frozenset[str] | None]] = []
         """(data version, refs of the actions that alone changed, or None for anything else)."""
 
@@ -283,6 +285,9 @@ class IptApp(App[None]):
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
         self.repo = message.repo
+        if self._stop_watching is None and self.poll_seconds > 0:
+            # A database says at once when anyone saves; a file is polled (check_for_changes).
+            self._stop_watching = self.repo.storage.watch(self._changed_elsewhere)
         self.sub_title = "read-only" if self.read_only else ""
         if message.reloaded:
             if self.plan_id not in self.repo.plan_ids():
@@ -500,6 +505,16 @@ class IptApp(App[None]):
         if version < 0 or len(later) != self.data_version - version or any(r is None for r in later):
             return None
         return frozenset().union(*(r for r in later if r is not None))
+
+    def _changed_elsewhere(self) -> None:
+        """Called from the store's listening thread when anyone saves."""
+        with contextlib.suppress(RuntimeError):  # the app has already stopped
+            self.call_from_thread(self.check_for_changes)
+
+    def on_unmount(self) -> None:
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
 
     def check_for_changes(self) -> None:
         """Cheaply ask whether another process saved; if so, reload in a worker."""
