@@ -478,12 +478,13 @@ class PostgresStorage:
         try:
             rows = [
                 (
-                    revision,
+                    entry.revision
+                    or revision,  # a copied store's entries keep the revisions they were made at
                     token,
                     entry.plan_id,
                     entry.entity,
                     entry.key,
-                    _json(entry.model_dump(mode="json")),
+                    _json({**entry.model_dump(mode="json"), "revision": entry.revision or revision}),
                 )
                 for entry in audit
             ]

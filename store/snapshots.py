@@ -310,6 +310,24 @@ class SnapshotStore:
             self._shelf.write(INDEX_NAME, index, "snapshot index")
         return header
 
+    def files(self) -> dict[str, bytes]:
+        """Every snapshot file and the index, byte for byte, to copy the snapshots elsewhere."""
+        with self._shelf.locked():
+            return {
+                name: self._shelf.read(name, "snapshot file")
+                for name in sorted(self._shelf.names())
+                if name == INDEX_NAME or _FILE_PATTERN.match(name)
+            }
+
+    def put_files(self, files: dict[str, bytes]) -> None:
+        """Keep ``files`` (from :meth:`files` of another store) here as they are: the snapshots
+        first, the index last, as :meth:`take` writes them."""
+        names = sorted(files, key=lambda name: name == INDEX_NAME)
+        with self._shelf.locked():
+            self._shelf.refuse_links({name: "snapshot file" for name in names})
+            for name in names:
+                self._shelf.write(name, files[name], "snapshot file")
+
     def _numbers_on_disk(self) -> list[int]:
         """Numbers of every snapshot file present, listed or not, so none is ever overwritten."""
         return [int(match.group(1)) for name in self._shelf.names() if (match := _FILE_PATTERN.match(name))]
