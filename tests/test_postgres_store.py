@@ -382,3 +382,50 @@ async def test_an_open_tracker_shows_a_change_saved_elsewhere_within_a_second(
                 break
         assert shown is not None, "the tracker did not pick up the change within a second"
         print(f"\nsaved elsewhere to reloaded in the tracker: {shown * 1000:.0f} ms")
+
+
+def test_the_readme_grants_let_editors_edit_and_readers_only_read(
+    filled: Repository, pg_url: str, pg_server: str
+) -> None:
+    """The roles exactly as the README sets them up (its SQL, run here on this test's schema)."""
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Sharing a plan with your team", 1)[1]
+    grants = re.search(r"```sql\n(.*?)```", section, re.S)
+    assert grants is not None
+    suffix = secrets.token_hex(3)
+    schema = str(sql(pg_url, "SELECT current_schema()")[0][0])
+    names = {
+        "ipt_editors": f"editors_{suffix}",
+        "ipt_readers": f"readers_{suffix}",
+        "alice": f"alice_{suffix}",
+        "board_chair": f"chair_{suffix}",
+    }
+    script = grants.group(1).replace("public", schema)
+    for name, unique in names.items():
+        script = re.sub(rf"\b{name}\b", unique, script)
+    sql(pg_server, f"CREATE ROLE {names['alice']} LOGIN; CREATE ROLE {names['board_chair']} LOGIN")
+    try:
+        sql(pg_url, script)
+        editor = Repository(pg_url.replace("ipt@", f"{names['alice']}@"))
+        assert not editor.read_only
+        editor.update_action("test-plan", "WF-01", {"progress": 35}, by="alice", on=ON, note="Started")
+        editor.take_snapshot("test-plan", label="Board", as_of=ON, by="alice")
+        editor.take_snapshot("test-plan", label="Board 2", as_of=ON, by="alice")
+        for statement in ("UPDATE ipt_audit SET key = 'x'", "DELETE FROM ipt_snapshot_files"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                sql(pg_url.replace("ipt@", f"{names['alice']}@"), statement)
+
+        reader = Repository(pg_url.replace("ipt@", f"{names['board_chair']}@"))
+        assert reader.read_only
+        assert reader.plan("test-plan").actions[0].progress == 35
+        assert [h.label for h in reader.snapshots.list()] == ["Board", "Board 2"]
+        with pytest.raises(ReadOnlyStore):
+            reader.update_action("test-plan", "WF-01", {"progress": 90}, by="chair", on=ON)
+        for repo in (editor, reader):
+            repo.storage.close()  # type: ignore[attr-defined]
+    finally:
+        for role in names.values():
+            sql(pg_server, f"DROP OWNED BY {role} CASCADE")
+            sql(pg_server, f"DROP ROLE {role}")
