@@ -46,6 +46,7 @@ accuracy: $(STAMP)
 faults: $(STAMP)
 	$(BIN)/python -m tests.faults.campaign
 	IPT_CLI_RACE_WRITES=25 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_lost_updates.py
+	IPT_PG_KILLS=100 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_pg_faults.py
 	IPT_CAMPAIGN_EXAMPLES=1000 $(BIN)/python -m tests.campaign_report --examples 1000
 
 # What `pip install .` gives a user, proved from outside the source tree: the wheel, installed

@@ -439,6 +439,12 @@ class PostgresStorage:
                     connection.execute(
                         "SELECT set_config('lock_timeout', %s, true)", (f"{int(self.lock_timeout * 1000)}ms",)
                     )
+                    # A change is acknowledged only once it is on disk: a server set not to wait
+                    # for that (synchronous_commit = off) would lose it in a crash.
+                    connection.execute(
+                        "SELECT set_config('synchronous_commit', 'on', true)"
+                        " WHERE current_setting('synchronous_commit') = 'off'"
+                    )
                     connection.execute("SELECT revision FROM ipt_meta WHERE id = 1 FOR UPDATE")
                 except BaseException:
                     self._end("ROLLBACK")

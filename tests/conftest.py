@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -25,6 +26,9 @@ from store.models import (
     Theme,
 )
 from store.repository import Repository
+
+if TYPE_CHECKING:
+    from tests.pg_server import ThrowawayServer
 
 
 def make_plan(plan_id: str = "test-plan", actions: int = 3) -> Plan:
@@ -89,14 +93,12 @@ def plan() -> Plan:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """A PostgreSQL server for the tests: ``$IPT_TEST_PG`` (a URL of a database where schemas
-    may be created) when set, else a throwaway one started for the session
-    (:mod:`tests.pg_server`); the tests that need it are skipped, naming what is missing, if
-    neither can be had."""
-    preset = os.environ.get("IPT_TEST_PG")
-    if preset:
-        yield preset
+def pg_throwaway() -> Iterator[ThrowawayServer | None]:
+    """The throwaway PostgreSQL server this session started (:mod:`tests.pg_server`), or None
+    when ``$IPT_TEST_PG`` names one to use instead; the tests that need a server are skipped,
+    naming what is missing, if neither can be had."""
+    if os.environ.get("IPT_TEST_PG"):
+        yield None
         return
     from tests.pg_server import NoServer, throwaway_server
 
@@ -105,7 +107,14 @@ def pg_server() -> Iterator[str]:
             server = stack.enter_context(throwaway_server())
         except NoServer as error:
             pytest.skip(str(error))
-        yield server.dsn()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_throwaway: ThrowawayServer | None) -> str:
+    """A URL of a PostgreSQL database where schemas may be created: ``$IPT_TEST_PG`` when set,
+    else the session's throwaway server."""
+    return pg_throwaway.dsn() if pg_throwaway is not None else os.environ["IPT_TEST_PG"]
 
 
 @pytest.fixture

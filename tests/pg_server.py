@@ -102,6 +102,9 @@ class ThrowawayServer:
         )  # fmt: skip
         if done.returncode != 0:
             raise NoServer(f"no PostgreSQL server: initdb failed: {_last_line(done)}")
+        # fsync off: a test server's data need not survive the machine. synchronous_commit off,
+        # as a careless server might be set: ipt turns it on for its own changes, and the restart
+        # test in tests/test_pg_faults.py fails if it did not.
         settings = (
             f"-k {self.folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c shared_buffers=16MB -c max_connections=60"
@@ -117,7 +120,10 @@ class ThrowawayServer:
 
     def restart_immediately(self) -> None:
         """``pg_ctl restart -m immediate``: what a crash and a restart look like to clients."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "restart")
+        # The log file keeps the new server off pg_ctl's output pipes, which would otherwise stay
+        # open as long as the server runs.
+        log = str(self.folder / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-m", "immediate", "-w", "-t", "30", "restart")
 
     def stop(self) -> None:
         with contextlib.suppress(NoServer):
