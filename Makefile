@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements-dev.lock
 UV := uv==0.13.9
 
-.PHONY: run test check bench accuracy faults clean lint typecheck imports install-check lock
+.PHONY: run test check bench bench-pg accuracy faults clean lint typecheck imports install-check lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ check: lint typecheck imports test
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# The PostgreSQL store beside the file store: edits at 1,000-50,000 actions, open, 8 writers, NOTIFY.
+bench-pg: $(STAMP)
+	$(BIN)/python -m benchmarks.pg_bench $(ARGS)
 
 # Reads every report in ../shared/reference/ofsted-reports/ (or $$IPT_OFSTED_REPORTS) and scores
 # the reading against its truth.json: judgements, dates, recommendations and time per report.

@@ -64,6 +64,8 @@ class ThrowawayServer:
     folder: Path
     bin_dir: Path
     user: pwd.struct_passwd | None
+    durable: bool = False
+    """Keep PostgreSQL's own durability settings (for benchmarks); tests turn fsync off."""
 
     @property
     def data(self) -> Path:
@@ -105,10 +107,11 @@ class ThrowawayServer:
         # fsync off: a test server's data need not survive the machine. synchronous_commit off,
         # as a careless server might be set: ipt turns it on for its own changes, and the restart
         # test in tests/test_pg_faults.py fails if it did not.
-        settings = (
-            f"-k {self.folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c shared_buffers=16MB -c max_connections=60"
-        )
+        settings = f"-k {self.folder} -c listen_addresses='' -c max_connections=60"
+        if not self.durable:
+            settings += (
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB"
+            )
         log = self.folder / "server.log"
         done = self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", settings, "-w", "-t", str(START_SECONDS),
@@ -137,7 +140,7 @@ def _last_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @contextlib.contextmanager
-def throwaway_server() -> Iterator[ThrowawayServer]:
+def throwaway_server(*, durable: bool = False) -> Iterator[ThrowawayServer]:
     """Start a throwaway server for the block, then stop it and remove its folder."""
     bin_dir = find_bin_dir()
     user = _server_user()
@@ -146,7 +149,7 @@ def throwaway_server() -> Iterator[ThrowawayServer]:
     folder = Path(tempfile.mkdtemp(prefix="ipt-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
     if user is not None:
         os.chown(folder, user.pw_uid, user.pw_gid)
-    server = ThrowawayServer(folder, bin_dir, user)
+    server = ThrowawayServer(folder, bin_dir, user, durable)
     try:
         server.start()
         yield server
