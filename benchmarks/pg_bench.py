@@ -109,7 +109,7 @@ def time_opens(where: Path | str, runs: int) -> list[float]:
 
 
 def _writer(url: Path | str, plan_id: str, refs: list[str], worker: int, out: str, go: Any) -> None:
-    repo = Repository(url)
+    repo = Repository(url, lock_timeout=60)
     go.wait()
     timings = []
     for n in range(WRITES_EACH):
@@ -125,7 +125,7 @@ def _writer(url: Path | str, plan_id: str, refs: list[str], worker: int, out: st
 def throughput(url: Path | str, plan: Plan, folder: Path) -> dict[str, float]:
     refs = [action.ref for action in plan.actions]
     go = FORK.Event()
-    outs = [folder / f"writer-{w}.txt" for w in range(WRITERS)]
+    outs = [folder / f"writer-{secrets.token_hex(4)}-{w}.txt" for w in range(WRITERS)]
     processes = [
         FORK.Process(target=_writer, args=(url, plan.id, refs, w, str(outs[w]), go)) for w in range(WRITERS)
     ]
@@ -175,8 +175,11 @@ def notify_delays(url: str, plan: Plan, runs: int = 20) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="leave out the 50,000-action plan")
+    parser.add_argument("--sizes", default=None, help="plan sizes to edit, e.g. 1000,10000")
     args = parser.parse_args(argv)
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 50_000)
+    if args.sizes:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
     config = Config()
     figures: dict[str, Any] = {"edit_ms": {}, "open_ms": {}}
     with tempfile.TemporaryDirectory(prefix="ipt-pg-bench-") as temp, database() as server:

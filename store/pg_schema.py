@@ -13,6 +13,8 @@ of its ``search_path``), so a council can keep ipt in a schema of its own.
 - ``ipt_audit``: the audit trail, append-only: a trigger refuses any update, delete or truncate,
   whoever asks.
 - ``ipt_snapshot_files``: the snapshots, one row each, immutable once written, and their index.
+- ``ipt_removed``: which documents each revision removed; with ``ipt_documents.revision`` (the
+  revision that last wrote a row) it tells an open repository what changed since it last read.
 """
 
 from __future__ import annotations
@@ -74,6 +76,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE FUNCTION ipt_channel() RETURNS text LANGUAGE sql STABLE AS $$
         SELECT 'ipt_changes_' || current_schema()
     $$;
+    """,
+    # 2: what changed since a revision, so an open repository catches up on another's save by
+    # reading (and validating) the rows it changed, not the whole store.
+    """
+    ALTER TABLE ipt_documents ADD COLUMN revision bigint NOT NULL DEFAULT 0;
+    CREATE INDEX ipt_documents_by_revision ON ipt_documents (revision);
+    CREATE TABLE ipt_removed (
+        revision bigint NOT NULL,
+        doc_id bigint NOT NULL,
+        table_name text NOT NULL,
+        plan_id text,
+        key text
+    );
+    CREATE INDEX ipt_removed_by_revision ON ipt_removed (revision);
     """,
 )
 

@@ -30,7 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.types.json import set_json_loads
 
-from store.backend import Data, Document
+from store.backend import Changes, Data, Document
 from store.backend import is_database_url as is_database_url
 from store.errors import NewerSchema, ReadOnlyStore, SaveFailed, StoreBusy, StoreError
 from store.pg_schema import DATABASE_VERSION, apply_migrations, installed_version
@@ -102,6 +102,8 @@ class PgDocuments:
         self.written: list[tuple[str, int, Document | None]] = []
         """(table, doc id, document or None for removed) in order, to bring a cached copy of
         the store up to date after the commit without reading it again."""
+        self.removed: list[tuple[int, str, str | None, str | None]] = []
+        """(doc id, table, plan id, key) of every row removed, recorded at the commit."""
 
     def _where(self, table: str, plan_id: str | None) -> tuple[str, list[Any]]:
         if plan_id is None:
@@ -203,8 +205,11 @@ class PgDocuments:
                 where += " AND document -> %s = %s::jsonb"
                 params.append(key_field)
             params.append(_json(key))
-        removed = self._db.execute(f"DELETE FROM ipt_documents WHERE {where} RETURNING doc_id", params)
-        self.written.extend((table, row[0], None) for row in removed.fetchall())
+        removed = self._db.execute(
+            f"DELETE FROM ipt_documents WHERE {where} RETURNING doc_id, plan_id, key", params
+        ).fetchall()
+        self.written.extend((table, row[0], None) for row in removed)
+        self.removed.extend((row[0], table, row[1], row[2]) for row in removed)
 
 
 class PostgresStorage:
@@ -502,6 +507,7 @@ class PostgresStorage:
                             " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
                             rows,
                         )
+                self._mark_revision(connection, revision)
                 connection.execute(
                     "UPDATE ipt_meta SET revision = %s, commit_token = %s, meta = %s::jsonb WHERE id = 1",
                     (revision, token, _json(dict(meta))),
@@ -555,6 +561,80 @@ class PostgresStorage:
             thread.join(timeout=2)
 
         return stop_watching
+
+    def _mark_revision(self, connection: psycopg.Connection[Any], revision: int) -> None:
+        """Stamp the rows this change wrote with its revision, and note the rows it removed."""
+        documents = self._documents
+        if documents is None:
+            return
+        kept = sorted({doc_id for _, doc_id, document in documents.written if document is not None})
+        if kept:
+            connection.execute(
+                "UPDATE ipt_documents SET revision = %s WHERE doc_id = ANY(%s)", (revision, kept)
+            )
+        if documents.removed:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO ipt_removed (revision, doc_id, table_name, plan_id, key)"
+                    " VALUES (%s, %s, %s, %s, %s)",
+                    [(revision, *row) for row in documents.removed],
+                )
+
+    def changes(self, revision: int, token: str | None) -> Changes | None:
+        """What other processes changed since this store was at ``revision``/``token``: the
+        documents written and removed since, read in one snapshot (and applied to the cached
+        copy). None where that cannot be told (nothing read yet, or that revision is not this
+        store's history): then :meth:`load` everything."""
+        if token is None or revision < 1:
+            return None
+
+        def read(connection: psycopg.Connection[Any]) -> Changes | None:
+            if not self._in_change:
+                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                meta_row = connection.execute("SELECT revision, commit_token, meta FROM ipt_meta").fetchone()
+                if meta_row is None or meta_row[1] is None:
+                    return None
+                if meta_row[0] == revision and meta_row[1] == token:
+                    return Changes(revision, token, dict(meta_row[2]), [], [])
+                known = connection.execute(
+                    "SELECT 1 FROM ipt_audit WHERE revision = %s AND commit_token = %s LIMIT 1",
+                    (revision, token),
+                ).fetchone()
+                if known is None or meta_row[0] < revision:
+                    return None
+                written = connection.execute(
+                    "SELECT doc_id, table_name, document FROM ipt_documents WHERE revision > %s"
+                    " ORDER BY doc_id",
+                    (revision,),
+                ).fetchall()
+                removed = connection.execute(
+                    "SELECT doc_id, table_name, plan_id, key FROM ipt_removed WHERE revision > %s",
+                    (revision,),
+                ).fetchall()
+            finally:
+                if not self._in_change and not connection.closed:
+                    connection.execute("COMMIT")
+            return Changes(int(meta_row[0]), str(meta_row[1]), dict(meta_row[2]), written, removed)
+
+        found = self._read("reading", read)
+        if found is not None:
+            self._apply_to_cache(found, revision, token)
+        return found
+
+    def _apply_to_cache(self, found: Changes, revision: int, token: str) -> None:
+        """Bring the cached copy, if it is of ``revision``/``token``, up to ``found``'s revision."""
+        cache = self._cache
+        meta = (cache or {}).get("meta", {}).get("1", {})
+        if cache is None or self._cache_token != token or meta.get("revision") != revision:
+            self.forget()
+            return
+        for doc_id, table, _, _ in found.removed:
+            cache.get(table, {}).pop(str(doc_id), None)
+        for doc_id, table, document in found.written:
+            cache.setdefault(table, {})[str(doc_id)] = document
+        cache["meta"] = {"1": found.meta}
+        self._cache_token = found.token
 
     def _settle_lost_commit(self, token: str, error: BaseException) -> None:
         """The connection died during ``COMMIT``: ask the database, on a new connection, whether

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from store.backend import Data, Documents, Storage, is_database_url
@@ -435,7 +436,42 @@ class Repository:
         """Pick up another process's save; True if there was one."""
         if not self.changed_on_disk():
             return False
-        self.load()
+        with self._thread_lock:
+            if not self._catch_up():
+                self.load()
+        return True
+
+    def _catch_up(self) -> bool:
+        """Apply what others saved since this object last read, entity by entity, where the
+        store can say what that was (:meth:`store.backend.Storage.changes`): each changed row
+        is validated and patched in, so catching up costs the change, not the plan. False
+        (nothing to trust) where it cannot, or where a plan itself changed: then load it all."""
+        with collector_paused():
+            found = self.storage.changes(self.revision, self.token)
+            if found is None:
+                return False
+            if found.revision == self.revision and found.token == self.token:
+                return True
+            patches: list[tuple[str, EntityKind, Any, BaseModel | None]] = []
+            for _, table, plan_id, key in found.removed:
+                kind = KIND_BY_TABLE.get(table)
+                if kind is None or plan_id not in self._plans or key is None:
+                    return False
+                patches.append((plan_id, kind, orjson.loads(key), None))
+            for _, table, document in found.written:
+                kind = KIND_BY_TABLE.get(table)
+                plan_id = document.get("plan_id")
+                if kind is None or plan_id not in self._plans:
+                    return False
+                body = _without_plan(document)
+                try:
+                    model = validated(kind.model, body, f"{kind.noun} {body.get(kind.key_field)}")
+                except RuleBroken:
+                    return False  # read it all, which names every problem
+                patches.append((plan_id, kind, getattr(model, kind.key_field), model))
+            for patch in patches:
+                self._patch_cache(*patch)
+            self.revision, self.token = found.revision, found.token
         return True
 
     def _validate_all(self, data: Data) -> dict[str, Plan]:
@@ -521,11 +557,13 @@ class Repository:
         if another process saved since this object last loaded."""
         with self._locked():
             try:
-                current = self.storage.load()
-                on_disk, token = self._meta(current)
-                if on_disk != self.revision or token != self.token:
-                    self._plans = self._validate_all(current)
-                    self.revision, self.token = on_disk, token
+                if not self._catch_up():
+                    current = self.storage.load()
+                    on_disk, token = self._meta(current)
+                    if on_disk != self.revision or token != self.token:
+                        self._plans = self._validate_all(current)
+                        self.revision, self.token = on_disk, token
+                on_disk = self.revision
                 txn = Transaction(self.storage.begin(), by=by, at=self.clock())
                 yield txn
             except BaseException:

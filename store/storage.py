@@ -33,6 +33,7 @@ from store.schema import SCHEMA_VERSION as SCHEMA_VERSION
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from store.backend import Changes
     from store.journal import AuditJournal
     from store.models import AuditEntry
     from store.snapshots import SnapshotHeader, SnapshotStore
@@ -441,6 +442,10 @@ class _JournalledStorage:
 
     def watch(self, changed: Callable[[], None]) -> Callable[[], None] | None:
         """A file or memory cannot tell anyone it changed: the tracker polls :meth:`head`."""
+        return None
+
+    def changes(self, revision: int, token: str | None) -> Changes | None:
+        """A file is read whole when anyone else saved (its cache spares the parse otherwise)."""
         return None
 
     def audit(

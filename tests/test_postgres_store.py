@@ -28,7 +28,7 @@ ON = date(2019, 11, 1)
 
 def sql(url: str, statement: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(statement, params)
+        cursor = connection.execute(statement, params or None)
         return cursor.fetchall() if cursor.description else []
 
 
@@ -429,3 +429,58 @@ def test_the_readme_grants_let_editors_edit_and_readers_only_read(
         for role in names.values():
             sql(pg_server, f"DROP OWNED BY {role} CASCADE")
             sql(pg_server, f"DROP ROLE {role}")
+
+
+# Catching up on another's save ------------------------------------------------------------------
+
+
+def test_an_open_repository_catches_up_on_the_rows_changed_not_the_whole_store(
+    filled: Repository, pg_url: str
+) -> None:
+    from store.models import Action, Theme
+
+    theirs = Repository(pg_url)
+    parses = theirs.storage.parses
+    filled.update_action("test-plan", "WF-03", {"progress": 33}, by="PM", on=ON, note="Moving")
+    filled.create("test-plan", Theme(key="PT", name="Partnerships"), by="PM")
+    filled.create("test-plan", Action(ref="PT-01", theme="PT", title="Joint protocol", owner="Lead"), by="PM")
+    filled.delete("test-plan", Action, "WF-12", by="PM")
+    assert theirs.reload_if_changed()
+    assert theirs.storage.parses == parses  # caught up from the changed rows alone
+    assert theirs.revision == filled.revision and theirs.token == filled.token
+    fresh = Repository(pg_url)
+    assert theirs.plan("test-plan") == fresh.plan("test-plan")
+    # And a change made from the caught-up copy lands on the latest state.
+    theirs.update_action("test-plan", "PT-01", {"progress": 10}, by="other", on=ON)
+    assert Repository(pg_url).plan("test-plan").action("PT-01").progress == 10
+    assert theirs.storage.parses == parses
+
+
+def test_a_damaged_row_met_while_catching_up_is_reported_as_on_opening(
+    filled: Repository, pg_url: str
+) -> None:
+    theirs = Repository(pg_url)
+    filled.update_action("test-plan", "WF-03", {"progress": 33}, by="PM", on=ON)
+    sql(
+        pg_url,
+        "UPDATE ipt_documents SET document = jsonb_set(document, '{progress}', '\"lots\"') "
+        "WHERE table_name = 'actions' AND key = '\"WF-03\"'",
+    )
+    with pytest.raises(StoreInvalid, match="progress"):
+        theirs.reload_if_changed()
+
+
+def test_an_older_database_is_refused_until_migrated_and_migrate_brings_it_up(
+    pg_empty_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from store.pg_schema import MIGRATIONS
+
+    sql(pg_empty_url, MIGRATIONS[0])
+    sql(pg_empty_url, "INSERT INTO ipt_schema (version) VALUES (1)")
+    assert main(["--db", pg_empty_url, "plans"]) == 1
+    assert f"at version 1 and this ipt needs {DATABASE_VERSION}; bring them up to date with" in (
+        capsys.readouterr().err
+    )
+    assert main(["--db", pg_empty_url, "store", "migrate"]) == 0
+    assert f"from version 1 to {DATABASE_VERSION}" in capsys.readouterr().out
+    assert main(["--db", pg_empty_url, "init", "--sample", "oldham-2019"]) == 0
