@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="leave out the 50,000-action plan")
     parser.add_argument("--sizes", default=None, help="plan sizes to edit, e.g. 1000,10000")
     args = parser.parse_args(argv)
-    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 50_000)
+    sizes: tuple[int, ...] = (1_000, 10_000) if args.quick else (1_000, 10_000, 50_000)
     if args.sizes:
         sizes = tuple(int(size) for size in args.sizes.split(","))
     config = Config()
