@@ -60,6 +60,11 @@ class Documents(Protocol):
         """Every document of the plan in ``table``, in stored order (copies)."""
         ...
 
+    def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
+        """The ``key_field`` of every document of the plan in ``table``, in stored order (a
+        reference check needs only these, not the documents)."""
+        ...
+
     def insert(self, table: str, documents: Iterable[Document]) -> None: ...
 
     def replace(self, table: str, plan_id: str | None, key_field: str, new: Mapping[Any, Document]) -> None:

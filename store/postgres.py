@@ -138,6 +138,16 @@ class PgDocuments:
         ).fetchall()
         return [dict(row[0]) for row in rows]
 
+    def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
+        with self._errors("saving"):
+            if KEY_FIELDS.get(table) != key_field:
+                return [document.get(key_field) for document in self._select(table, plan_id)]
+            where, params = self._where(table, plan_id)
+            rows = self._db.execute(
+                f"SELECT key FROM ipt_documents WHERE {where} ORDER BY doc_id", params
+            ).fetchall()
+            return [None if row[0] is None else orjson.loads(row[0]) for row in rows]
+
     def insert(self, table: str, documents: Iterable[Document]) -> None:
         with self._errors("saving"):
             return self._insert(table, documents)

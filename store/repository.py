@@ -179,7 +179,7 @@ class Transaction:
 
     def keys(self, plan_id: str, model: type[BaseModel]) -> list[Any]:
         kind = KINDS[model]
-        return [document.get(kind.key_field) for document in self.documents.select(kind.table, plan_id)]
+        return self.documents.keys(kind.table, plan_id, kind.key_field)
 
     # Writing ---------------------------------------------------------------------------
 

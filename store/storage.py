@@ -361,6 +361,9 @@ class TinyDocuments:
     def select(self, table: str, plan_id: str | None) -> list[dict[str, Any]]:
         return [dict(document) for _, document in select_documents(self._data(), table, plan_id)]
 
+    def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
+        return [document.get(key_field) for _, document in select_documents(self._data(), table, plan_id)]
+
     def insert(self, table: str, documents: Iterable[dict[str, Any]]) -> None:
         batch = list(documents)
         if batch:

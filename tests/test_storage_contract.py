@@ -135,3 +135,13 @@ def test_another_handle_on_the_same_file_sees_each_commit(tmp_path: Path) -> Non
 def test_the_memory_backend_is_not_read_only_and_has_no_location() -> None:
     storage = MemoryStorage()
     assert storage.location is None and not storage.read_only
+
+
+def test_keys_are_read_without_the_documents_in_stored_order(storage: Storage) -> None:
+    commit_actions(storage, 1, "00000000000000a1", "WF-02", "WF-01", "WF-03")
+    with storage.locked():
+        documents = storage.begin()
+        assert documents.keys("actions", "p", "ref") == ["WF-02", "WF-01", "WF-03"]
+        assert documents.keys("actions", "p", "title") == ["WF-02", "WF-01", "WF-03"]
+        assert documents.keys("actions", "other-plan", "ref") == []
+        storage.rollback()
