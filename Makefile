@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements-dev.lock
 UV := uv==0.13.9
 
-.PHONY: run test check bench accuracy faults clean lint typecheck imports install-check lock
+.PHONY: run test check bench bench-pg accuracy faults clean lint typecheck imports install-check lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ check: lint typecheck imports test
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
+# The PostgreSQL store beside the file store: edits at 1,000-50,000 actions, open, 8 writers, NOTIFY.
+bench-pg: $(STAMP)
+	$(BIN)/python -m benchmarks.pg_bench $(ARGS)
+
 # Reads every report in ../shared/reference/ofsted-reports/ (or $$IPT_OFSTED_REPORTS) and scores
 # the reading against its truth.json: judgements, dates, recommendations and time per report.
 accuracy: $(STAMP)
@@ -46,6 +50,7 @@ accuracy: $(STAMP)
 faults: $(STAMP)
 	$(BIN)/python -m tests.faults.campaign
 	IPT_CLI_RACE_WRITES=25 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_lost_updates.py
+	IPT_PG_KILLS=100 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_pg_faults.py
 	IPT_CAMPAIGN_EXAMPLES=1000 $(BIN)/python -m tests.campaign_report --examples 1000
 
 # What `pip install .` gives a user, proved from outside the source tree: the wheel, installed

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +30,19 @@ if TYPE_CHECKING:
 Document = dict[str, Any]
 Data = dict[str, dict[str, Document]]
 """Every table by name, each a mapping of document id to document (TinyDB's layout)."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in the store since a revision (see :meth:`Storage.changes`)."""
+
+    revision: int
+    token: str
+    meta: dict[str, Any]
+    written: list[tuple[int, str, Document]]
+    """(doc id, table, document) of every row written since, in doc id order."""
+    removed: list[tuple[int, str, str | None, str | None]]
+    """(doc id, table, plan id, key as JSON text) of every row removed since."""
 
 
 class Documents(Protocol):
@@ -44,6 +58,11 @@ class Documents(Protocol):
 
     def select(self, table: str, plan_id: str | None) -> list[Document]:
         """Every document of the plan in ``table``, in stored order (copies)."""
+        ...
+
+    def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
+        """The ``key_field`` of every document of the plan in ``table``, in stored order (a
+        reference check needs only these, not the documents)."""
         ...
 
     def insert(self, table: str, documents: Iterable[Document]) -> None: ...
@@ -124,6 +143,25 @@ class Storage(Protocol):
         """The store's snapshots, kept apart from the plans so they never slow an edit;
         ``visible`` says whether one counts yet (see :class:`store.snapshots.SnapshotStore`)."""
         ...
+
+    def changes(self, revision: int, token: str | None) -> Changes | None:
+        """The documents written and removed since the store was at ``revision``/``token``, so
+        a repository catches up on another's save without reading everything; None where the
+        store cannot tell (then :meth:`load` it all)."""
+        ...
+
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``changed()`` (from another thread) soon after anyone saves; returns what stops
+        it, or None where the store cannot tell (then :meth:`head` is polled)."""
+        ...
+
+
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(where: object) -> bool:
+    """Whether ``--db``/``IPT_DB`` names a PostgreSQL database (libpq's URL form) rather than a file."""
+    return isinstance(where, str) and where.strip().lower().startswith(DATABASE_SCHEMES)
 
 
 def select_documents(data: Data, table: str, plan_id: str | None) -> Iterator[tuple[str, Document]]:

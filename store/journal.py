@@ -39,7 +39,15 @@ class AuditJournal:
         earlier save killed at the same revision are superseded by it, never shown later."""
         lines = (
             b"".join(
-                orjson.dumps({"txn": token, **entry.model_dump(mode="json"), "revision": revision}) + b"\n"
+                orjson.dumps(
+                    {
+                        "txn": token,
+                        **entry.model_dump(mode="json"),
+                        # A copied store's entries keep the revisions they were made at.
+                        "revision": entry.revision or revision,
+                    }
+                )
+                + b"\n"
                 for entry in entries
             )
             or orjson.dumps({"txn": token, "revision": revision, "save": True}) + b"\n"

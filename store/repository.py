@@ -31,9 +31,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
-from store.backend import Data, Documents, Storage
+from store.backend import Data, Documents, Storage, is_database_url
 from store.collector import collector_paused
 from store.errors import (
     ConflictError,
@@ -178,7 +179,7 @@ class Transaction:
 
     def keys(self, plan_id: str, model: type[BaseModel]) -> list[Any]:
         kind = KINDS[model]
-        return [document.get(kind.key_field) for document in self.documents.select(kind.table, plan_id)]
+        return self.documents.keys(kind.table, plan_id, kind.key_field)
 
     # Writing ---------------------------------------------------------------------------
 
@@ -324,13 +325,20 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def open_storage(where: Path | Storage | None, *, lock_timeout: float = 10.0) -> Storage:
-    """The backend for a store file, memory (``None``), or a backend given as it is.
+def open_storage(where: Path | str | Storage | None, *, lock_timeout: float = 10.0) -> Storage:
+    """The backend for a store file, a ``postgresql://`` URL, memory (``None``), or a backend
+    given as it is.
 
     A store file is checked first (:func:`store.safe_files.check_store_path`): a folder, a
     FIFO or a linked sidecar is refused with a message, and a linked store is followed."""
     if where is None:
         return MemoryStorage()
+    if isinstance(where, str):
+        if is_database_url(where):
+            from store.postgres import PostgresStorage
+
+            return PostgresStorage(where.strip(), lock_timeout=lock_timeout)
+        where = Path(where)
     if isinstance(where, Path):
         from store.safe_files import check_store_path
 
@@ -343,7 +351,7 @@ class Repository:
 
     def __init__(
         self,
-        where: Path | Storage | None,
+        where: Path | str | Storage | None,
         *,
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
@@ -392,8 +400,8 @@ class Repository:
 
     @property
     def where(self) -> Path:
-        """The store, for messages."""
-        return self.path or Path("(memory)")
+        """The store, for messages (a database by its name and host, never its password)."""
+        return self.path or Path(getattr(self.storage, "name", "(memory)"))
 
     def load(self) -> None:
         """Read and validate the whole store; raise a clear error and touch nothing if it is bad."""
@@ -428,7 +436,42 @@ class Repository:
         """Pick up another process's save; True if there was one."""
         if not self.changed_on_disk():
             return False
-        self.load()
+        with self._thread_lock:
+            if not self._catch_up():
+                self.load()
+        return True
+
+    def _catch_up(self) -> bool:
+        """Apply what others saved since this object last read, entity by entity, where the
+        store can say what that was (:meth:`store.backend.Storage.changes`): each changed row
+        is validated and patched in, so catching up costs the change, not the plan. False
+        (nothing to trust) where it cannot, or where a plan itself changed: then load it all."""
+        with collector_paused():
+            found = self.storage.changes(self.revision, self.token)
+            if found is None:
+                return False
+            if found.revision == self.revision and found.token == self.token:
+                return True
+            patches: list[tuple[str, EntityKind, Any, BaseModel | None]] = []
+            for _, table, plan_id, key in found.removed:
+                kind = KIND_BY_TABLE.get(table)
+                if kind is None or plan_id not in self._plans or key is None:
+                    return False
+                patches.append((plan_id, kind, orjson.loads(key), None))
+            for _, table, document in found.written:
+                kind = KIND_BY_TABLE.get(table)
+                plan_id = document.get("plan_id")
+                if kind is None or plan_id not in self._plans:
+                    return False
+                body = _without_plan(document)
+                try:
+                    model = validated(kind.model, body, f"{kind.noun} {body.get(kind.key_field)}")
+                except RuleBroken:
+                    return False  # read it all, which names every problem
+                patches.append((plan_id, kind, getattr(model, kind.key_field), model))
+            for patch in patches:
+                self._patch_cache(*patch)
+            self.revision, self.token = found.revision, found.token
         return True
 
     def _validate_all(self, data: Data) -> dict[str, Plan]:
@@ -514,11 +557,13 @@ class Repository:
         if another process saved since this object last loaded."""
         with self._locked():
             try:
-                current = self.storage.load()
-                on_disk, token = self._meta(current)
-                if on_disk != self.revision or token != self.token:
-                    self._plans = self._validate_all(current)
-                    self.revision, self.token = on_disk, token
+                if not self._catch_up():
+                    current = self.storage.load()
+                    on_disk, token = self._meta(current)
+                    if on_disk != self.revision or token != self.token:
+                        self._plans = self._validate_all(current)
+                        self.revision, self.token = on_disk, token
+                on_disk = self.revision
                 txn = Transaction(self.storage.begin(), by=by, at=self.clock())
                 yield txn
             except BaseException:

@@ -246,13 +246,16 @@ class SnapshotStore:
         *,
         lock_timeout: float = 10.0,
         visible: Callable[[SnapshotHeader], bool] | None = None,
+        shelf: Any = None,
     ) -> None:
         """``visible``: whether a snapshot counts yet (the repository hides one taken by a
-        board's close that was never stored, so a close killed half-way leaves no trace)."""
+        board's close that was never stored, so a close killed half-way leaves no trace).
+        ``shelf``: where a backend keeps them itself (a database's table), with the methods
+        of :class:`_MemoryShelf`; otherwise the folder beside ``store_path``, or memory."""
         self.visible = visible
         self.store_path = store_path
         self.lock_timeout = lock_timeout
-        self._shelf = (
+        self._shelf: _MemoryShelf = shelf or (
             _FolderShelf(snapshots_folder(store_path), lock_timeout)
             if store_path is not None
             else _MemoryShelf()
@@ -306,6 +309,24 @@ class SnapshotStore:
             self._shelf.write(name, payload, "snapshot file")
             self._shelf.write(INDEX_NAME, index, "snapshot index")
         return header
+
+    def files(self) -> dict[str, bytes]:
+        """Every snapshot file and the index, byte for byte, to copy the snapshots elsewhere."""
+        with self._shelf.locked():
+            return {
+                name: self._shelf.read(name, "snapshot file")
+                for name in sorted(self._shelf.names())
+                if name == INDEX_NAME or _FILE_PATTERN.match(name)
+            }
+
+    def put_files(self, files: dict[str, bytes]) -> None:
+        """Keep ``files`` (from :meth:`files` of another store) here as they are: the snapshots
+        first, the index last, as :meth:`take` writes them."""
+        names = sorted(files, key=lambda name: name == INDEX_NAME)
+        with self._shelf.locked():
+            self._shelf.refuse_links({name: "snapshot file" for name in names})
+            for name in names:
+                self._shelf.write(name, files[name], "snapshot file")
 
     def _numbers_on_disk(self) -> list[int]:
         """Numbers of every snapshot file present, listed or not, so none is ever overwritten."""

@@ -33,6 +33,7 @@ from store.schema import SCHEMA_VERSION as SCHEMA_VERSION
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from store.backend import Changes
     from store.journal import AuditJournal
     from store.models import AuditEntry
     from store.snapshots import SnapshotHeader, SnapshotStore
@@ -360,6 +361,9 @@ class TinyDocuments:
     def select(self, table: str, plan_id: str | None) -> list[dict[str, Any]]:
         return [dict(document) for _, document in select_documents(self._data(), table, plan_id)]
 
+    def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
+        return [document.get(key_field) for _, document in select_documents(self._data(), table, plan_id)]
+
     def insert(self, table: str, documents: Iterable[dict[str, Any]]) -> None:
         batch = list(documents)
         if batch:
@@ -438,6 +442,14 @@ class _JournalledStorage:
         except BaseException:
             self.file.rollback()
             raise
+
+    def watch(self, changed: Callable[[], None]) -> Callable[[], None] | None:
+        """A file or memory cannot tell anyone it changed: the tracker polls :meth:`head`."""
+        return None
+
+    def changes(self, revision: int, token: str | None) -> Changes | None:
+        """A file is read whole when anyone else saved (its cache spares the parse otherwise)."""
+        return None
 
     def audit(
         self,

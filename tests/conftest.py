@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 
@@ -21,6 +26,9 @@ from store.models import (
     Theme,
 )
 from store.repository import Repository
+
+if TYPE_CHECKING:
+    from tests.pg_server import ThrowawayServer
 
 
 def make_plan(plan_id: str = "test-plan", actions: int = 3) -> Plan:
@@ -84,11 +92,84 @@ def plan() -> Plan:
     return make_plan()
 
 
-@pytest.fixture(params=["memory", "file"])
-def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Repository]:
-    """The same repository behaviour in memory and on a real file, as TinyDB's own tests do."""
-    path = None if request.param == "memory" else tmp_path / "plans.json"
-    yield Repository(path)
+@pytest.fixture(scope="session")
+def pg_throwaway() -> Iterator[ThrowawayServer | None]:
+    """The throwaway PostgreSQL server this session started (:mod:`tests.pg_server`), or None
+    when ``$IPT_TEST_PG`` names one to use instead; the tests that need a server are skipped,
+    naming what is missing, if neither can be had."""
+    if os.environ.get("IPT_TEST_PG"):
+        yield None
+        return
+    from tests.pg_server import NoServer, throwaway_server
+
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(throwaway_server())
+        except NoServer as error:
+            pytest.skip(str(error))
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_throwaway: ThrowawayServer | None) -> str:
+    """A URL of a PostgreSQL database where schemas may be created: ``$IPT_TEST_PG`` when set,
+    else the session's throwaway server."""
+    return pg_throwaway.dsn() if pg_throwaway is not None else os.environ["IPT_TEST_PG"]
+
+
+@pytest.fixture
+def pg_empty_url(pg_server: str) -> Iterator[str]:
+    """A database with no ipt tables yet: a new schema on the test server, dropped afterwards.
+
+    The URL selects the schema through libpq's ``options`` (``search_path``), as a council
+    keeping ipt in a schema of its own would."""
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    label = f"ipt-test-{schema}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in pg_server else "?"
+    url = f"{pg_server}{joiner}options={quote(f'-csearch_path={schema}')}&application_name={label}"
+    yield url
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (label,)
+        )
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(pg_empty_url: str) -> str:
+    """A fresh, empty ipt store on the test server (its tables made, as by ``ipt store init``)."""
+    from store.postgres import PostgresStorage
+
+    setup = PostgresStorage(pg_empty_url)
+    setup.migrate()
+    setup.close()
+    return pg_empty_url
+
+
+BACKENDS = ["memory", "file", "postgres"]
+"""Every backend behind store.backend.Storage: the repository's tests run on each."""
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path | None:
+    """Where a store lives, on each backend: None (memory), a file, a PostgreSQL URL."""
+    if request.param == "memory":
+        return None
+    if request.param == "file":
+        return tmp_path / "plans.json"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def repo(backend: str | Path | None) -> Iterator[Repository]:
+    """The same repository behaviour in memory, on a real file and in PostgreSQL, as TinyDB's
+    own tests run on memory and a file."""
+    yield Repository(backend)
 
 
 @pytest.fixture

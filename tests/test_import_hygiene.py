@@ -38,7 +38,15 @@ def test_the_store_modules_were_found() -> None:
 
 FIRST_FRAME_MODULES = ["tui.cli.commands", "tui.app", "tui.screens.dashboard", "tui.screens.start"]
 """What `ipt` imports before the dashboard's first frame (the rest is imported after it)."""
-HEAVY = ("pydantic", "store.models", "store.repository", "store.rollups", "filelock", "tui.commands")
+HEAVY = (
+    "pydantic",
+    "store.models",
+    "store.repository",
+    "store.rollups",
+    "filelock",
+    "tui.commands",
+    "psycopg",
+)
 
 
 def test_the_first_frame_needs_neither_pydantic_nor_the_repository() -> None:
@@ -55,3 +63,20 @@ def test_the_first_frame_needs_neither_pydantic_nor_the_repository() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "", f"imported before the first frame: {result.stdout.strip()}"
+
+
+def test_a_store_file_never_loads_the_database_driver(tmp_path: Path) -> None:
+    """psycopg is imported only when a ``postgresql://`` store is opened (about 40 ms saved)."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tui.cli.commands import main\n"
+        f"store = {str(tmp_path / 'plans.json')!r}\n"
+        "assert main(['--db', store, 'init', '--sample', 'oldham-2019']) == 0\n"
+        "assert main(['--db', store, 'summary']) == 0\n"
+        "print('psycopg:' + ','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip().splitlines()[-1] == "psycopg:", "a store file imported psycopg"

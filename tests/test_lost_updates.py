@@ -28,8 +28,10 @@ import itertools
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -93,20 +95,23 @@ class Race:
         return [text for w, _, text in sorted(self.acked) if w == worker]
 
 
-Write = Callable[[Path, int, int], str]
+Where = Path | str
+"""A store file, or a ``postgresql://`` URL (see tests/test_pg_lost_updates.py)."""
+
+Write = Callable[[Where, int, int], str]
 """One write by process ``w``, its ``n``-th: returns what was acknowledged, raises :class:`Refused`."""
 
-_repos: dict[Path, Repository] = {}
+_repos: dict[Where, Repository] = {}
 
 
-def repo_of(store: Path) -> Repository:
+def repo_of(store: Where) -> Repository:
     """The process's own long-lived repository on ``store`` (opened in the child after fork)."""
     if store not in _repos:
         _repos[store] = Repository(store)
     return _repos[store]
 
 
-def _worker(store: Path, write: Write, worker: int, writes: int, out: Path, go: Any) -> None:
+def _worker(store: Where, write: Write, worker: int, writes: int, out: Path, go: Any) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     _repos.clear()
@@ -125,10 +130,16 @@ def _worker(store: Path, write: Write, worker: int, writes: int, out: Path, go: 
     os._exit(0)
 
 
-def race(store: Path, write: Write, *, writes: int, workers: int = WORKERS) -> Race:
-    """``workers`` forked processes making ``writes`` writes each, all released at once."""
+def race(
+    store: Where, write: Write, *, writes: int, workers: int = WORKERS, folder: Path | None = None
+) -> Race:
+    """``workers`` forked processes making ``writes`` writes each, all released at once; each
+    reports into a file in ``folder`` (default: the store file's own)."""
     go = FORK.Event()
-    outs = [store.parent / f"race-{worker}.txt" for worker in range(workers)]
+    made = folder is None and not isinstance(store, Path)
+    if folder is None:
+        folder = store.parent if isinstance(store, Path) else Path(tempfile.mkdtemp(prefix="ipt-race-"))
+    outs = [folder / f"race-{worker}.txt" for worker in range(workers)]
     for out in outs:
         out.unlink(missing_ok=True)
     processes = [
@@ -150,10 +161,12 @@ def race(store: Path, write: Write, *, writes: int, workers: int = WORKERS) -> R
         for line in out.read_text().splitlines():
             outcome, n, what = line.split("\t", 2)
             (result.acked if outcome == "ok" else result.refused).append((worker, int(n), what))
+    if made:
+        shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
-def turns(store: Path) -> int:
+def turns(store: Where) -> int:
     """How often the writer changed from one saved change to the next: 3 if the four processes
     had written one after another, so more shows that their writes really interleaved."""
     writers = [entry.by for entry in sorted(Repository(store).audit(PLAN), key=lambda e: e.revision or 0)]
@@ -161,7 +174,7 @@ def turns(store: Path) -> int:
     return sum(before != after for before, after in itertools.pairwise(writers))
 
 
-def report(name: str, result: Race, kept: int, store: Path, *, min_turns: int = WORKERS) -> None:
+def report(name: str, result: Race, kept: int, store: Where, *, min_turns: int = WORKERS) -> None:
     """One line per race for ``pytest -s`` (acknowledged, kept, how long), after checking that
     the processes' writes interleaved rather than ran one after another (``min_turns`` changes
     of writer among the saved changes)."""
@@ -173,7 +186,7 @@ def report(name: str, result: Race, kept: int, store: Path, *, min_turns: int = 
     assert changes >= min_turns, "the processes wrote one after another: no race was run"
 
 
-def ipt(store: Path, worker: int, *argv: str) -> str:
+def ipt(store: Where, worker: int, *argv: str) -> str:
     """Run ``ipt --db STORE --by wN ARGV…`` in this process; its output, or :class:`Refused`."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -184,18 +197,18 @@ def ipt(store: Path, worker: int, *argv: str) -> str:
 
 
 def audit(
-    store: Path, entity: str, key: str | None = None, field_name: str | None = None
+    store: Where, entity: str, key: str | None = None, field_name: str | None = None
 ) -> list[AuditEntry]:
     entries = Repository(store).audit(PLAN, entity, key)
     return [entry for entry in entries if field_name is None or entry.field == field_name]
 
 
-def audited(store: Path, entity: str) -> int:
+def audited(store: Where, entity: str) -> int:
     """How many changes the processes made to ``entity`` kinds are in the audit journal."""
     return sum(entry.by.startswith("w") for entry in audit(store, entity))
 
 
-def stored(store: Path) -> Plan:
+def stored(store: Where) -> Plan:
     return Repository(store).plan(PLAN)
 
 
@@ -206,6 +219,12 @@ def text(worker: int, n: int) -> str:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     path = tmp_path / "plans.json"
+    Repository(path).add_plan(race_plan(), by="setup")
+    return path
+
+
+def race_plan() -> Plan:
+    """The plan every race starts from: six actions, and a theme and a recommendation per process."""
     plan = make_plan(actions=6)
     plan = plan.model_copy(
         update={
@@ -216,8 +235,7 @@ def store(tmp_path: Path) -> Path:
             ],
         }
     )
-    Repository(path).add_plan(Plan.model_validate(plan.model_dump()), by="setup")
-    return path
+    return Plan.model_validate(plan.model_dump())
 
 
 def assert_chain(entries: list[AuditEntry]) -> None:
@@ -229,7 +247,7 @@ def assert_chain(entries: list[AuditEntry]) -> None:
 # Action updates ---------------------------------------------------------------------------
 
 
-def _check_notes(store: Path, result: Race, name: str) -> None:
+def _check_notes(store: Where, result: Race, name: str) -> None:
     notes = sorted(update.text for action in stored(store).actions for update in action.updates)
     audited = sorted(entry.new["text"] for entry in audit(store, "action", field_name="updates"))
     report(name, result, len(notes), store)
@@ -239,7 +257,7 @@ def _check_notes(store: Path, result: Race, name: str) -> None:
 
 
 def test_store_level_action_updates(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         note = text(w, n)
         repo_of(path).update_action(PLAN, f"WF-0{1 + n % 3}", {}, by=f"w{w}", on=DAY, note=note)
         return note
@@ -250,7 +268,7 @@ def test_store_level_action_updates(store: Path) -> None:
 
 
 def test_cli_action_updates(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         ipt(path, w, "update", f"WF-0{1 + n % 3}", "--note", text(w, n), "--on", "2019-12-02")
         return text(w, n)
 
@@ -283,7 +301,7 @@ def _check_decisions(store: Path, session_id: str, result: Race, name: str) -> N
 def test_store_level_board_decisions(store: Path) -> None:
     session = _session(store)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         reviews.add_decision(repo_of(path), PLAN, session.id, text(w, n), by=f"w{w}")
         return text(w, n)
 
@@ -294,7 +312,7 @@ def test_store_level_board_decisions(store: Path) -> None:
 def test_cli_board_decisions(store: Path) -> None:
     session = _session(store)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         ipt(path, w, "review", "decide", session.id, text(w, n))
         return text(w, n)
 
@@ -333,7 +351,7 @@ def _item_race(store: Path, same_item: bool, writes: int, *, cli: bool) -> tuple
     assert len(session.items) >= WORKERS, session.items
     subjects = [session.items[0 if same_item else w].subject for w in range(WORKERS)]
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         if cli:
             ipt(path, w, "review", "note", session.id, subjects[w], "--commentary", text(w, n))
         else:
@@ -377,7 +395,7 @@ def _check_readings(store: Path, result: Race, name: str) -> None:
 
 
 def test_store_level_kpi_readings(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         reading = Reading(on=_reading_day(w, n), value=Decimal(w * 100 + n))
         repo_of(path).add_reading(PLAN, "K1", reading, by=f"w{w}")
         return f"{reading.on} {w * 100 + n}"
@@ -387,7 +405,7 @@ def test_store_level_kpi_readings(store: Path) -> None:
 
 
 def test_cli_kpi_readings(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         day = _reading_day(w, n)
         said = ipt(path, w, "kpi", "reading", "K1", f"{w * 100 + n}.5", "--on", f"{day:%d/%m/%Y}")
         assert said.startswith("Recorded K1") and "(revision " in said, said
@@ -419,7 +437,7 @@ def _check_theme_fields(store: Path, result: Race, name: str) -> None:
 
 
 def test_store_level_theme_field_edits(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         set_fields(repo_of(path), PLAN, Theme, "WF", {THEME_FIELDS[w]: text(w, n)}, by=f"w{w}")
         return text(w, n)
 
@@ -428,7 +446,7 @@ def test_store_level_theme_field_edits(store: Path) -> None:
 
 
 def test_cli_theme_field_edits(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(path, w, "theme", "edit", "WF", f"--{THEME_FIELDS[w]}", text(w, n))
         assert said.startswith(f"Saved theme WF: {THEME_FIELDS[w]} {text(w, n)} (revision "), said
         return text(w, n)
@@ -442,7 +460,7 @@ def test_store_level_form_edits_of_different_themes_never_conflict(store: Path) 
     from a view other processes have since moved on from; a change to another theme is no conflict."""
     fields = ("name", "lead", "aim")
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         repo = repo_of(path)
         base = next(t for t in repo.plan(PLAN).themes if t.key == f"T{w}")
         edited = base.model_copy(update={fields[n % 3]: text(w, n)})
@@ -468,7 +486,7 @@ def test_store_level_form_edits_of_different_themes_never_conflict(store: Path) 
 
 
 def test_store_level_form_edits_of_recommendation_wording(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         repo = repo_of(path)
         base = next(r for r in repo.plan(PLAN).recommendations if r.number == w + 1)
         try:
@@ -489,7 +507,7 @@ def test_store_level_form_edits_of_recommendation_wording(store: Path) -> None:
 
 
 def test_cli_recommendation_wording_on_one_recommendation(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(path, w, "rec", "edit", "1", "--text", text(w, n))
         assert said.startswith("Saved recommendation 1's wording (revision "), said
         return text(w, n)
@@ -518,7 +536,7 @@ def _check_impact(store: Path, result: Race, name: str) -> None:
 def test_store_level_impact_evidenced(store: Path) -> None:
     """As the recommendations screen saves it: the recommendation as loaded is the ``base``."""
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         repo = repo_of(path)
         base = next(r for r in repo.plan(PLAN).recommendations if r.number == w + 1)
         signed = {"on": DAY + timedelta(days=n), "by": f"w{w}", "note": text(w, n)}
@@ -532,7 +550,7 @@ def test_store_level_impact_evidenced(store: Path) -> None:
 
 
 def test_cli_impact_evidenced(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         on = f"{DAY + timedelta(days=n):%Y-%m-%d}"
         ipt(path, w, "rec", "impact", str(w + 1), "--on", on, "--note", text(w, n))
         return text(w, n)
@@ -566,7 +584,7 @@ def _check_added(store: Path, result: Race, table: str, existing: set[str], name
 def test_store_level_allocation_adds_never_share_an_id(store: Path) -> None:
     from store.models import Allocation
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         def make(key: str) -> Allocation:
             return Allocation.model_validate(
                 {
@@ -587,7 +605,7 @@ def test_store_level_allocation_adds_never_share_an_id(store: Path) -> None:
 
 
 def test_cli_allocation_adds_never_share_an_id(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(
             path,
             w,
@@ -602,7 +620,7 @@ def test_cli_allocation_adds_never_share_an_id(store: Path) -> None:
 
 
 def test_store_level_spend_adds_never_share_an_id(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         def make(key: str) -> SpendEntry:
             return SpendEntry(
                 id=key,
@@ -621,7 +639,7 @@ def test_store_level_spend_adds_never_share_an_id(store: Path) -> None:
 
 
 def test_cli_spend_adds_never_share_an_id(store: Path) -> None:
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(
             path,
             w,
@@ -680,7 +698,7 @@ def test_store_level_action_creates_on_the_same_refs(store: Path) -> None:
     """All four processes try to add N-00 … N-24, each starting at a different one: each ref is
     added once, by whichever process came first, and the others are refused."""
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         ref = f"N-{(n + w * 6) % STORE_WRITES:02d}"
         repo_of(path).create(PLAN, Action(ref=ref, theme="WF", title=text(w, n)), by=f"w{w}")
         return f"{ref} {text(w, n)}"
@@ -732,7 +750,7 @@ def _check_imports(store: Path, result: Race, name: str) -> None:
 def test_store_level_tracker_imports(store: Path) -> None:
     files = _tracker_files(store, STORE_WRITES)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         result = import_tracker(repo_of(path), PLAN, read_tracker(files[w, n]), by=f"w{w}", on=DAY)
         assert result.added == [f"I{w}-{n:02d}"], result
         return f"I{w}-{n:02d}"
@@ -743,7 +761,7 @@ def test_store_level_tracker_imports(store: Path) -> None:
 def test_cli_tracker_imports(store: Path) -> None:
     files = _tracker_files(store, CLI_WRITES)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(path, w, "import", str(files[w, n]), "--plan", PLAN)
         assert "1 added" in said, said
         return f"I{w}-{n:02d}"
@@ -873,7 +891,7 @@ def _check_requests(store: Path, result: Race, name: str) -> None:
 def test_store_level_requests_never_share_an_id(store: Path) -> None:
     from store.returns import make_requests
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         made = make_requests(repo_of(path), PLAN, by=f"w{w}", on=DAY, due=None, write=lambda name, data: None)
         assert len(made) == 1, made
         return made[0].id
@@ -884,8 +902,10 @@ def test_store_level_requests_never_share_an_id(store: Path) -> None:
 def test_cli_requests_never_share_an_id(store: Path) -> None:
     import re
 
-    def write(path: Path, w: int, n: int) -> str:
-        said = ipt(path, w, "requests", "--out", str(path.parent / "out" / f"w{w}n{n}"), "--on", "02/12/2019")
+    def write(path: Where, w: int, n: int) -> str:
+        said = ipt(
+            path, w, "requests", "--out", str(Path(path).parent / "out" / f"w{w}n{n}"), "--on", "02/12/2019"
+        )
         found: list[str] = re.findall(r"^(RQ-\d+) to ", said, re.M)
         assert len(found) == 1, said
         return found[0]
@@ -941,7 +961,7 @@ def test_store_level_returns(store: Path) -> None:
 
     folders = _return_folders(store, RETURN_WRITES)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         repo = repo_of(path)
         found = read_returns(return_files(folders[w, n]), repo.plan(PLAN))
         apply_returns(repo, PLAN, found, by=f"w{w}", on=DAY)
@@ -954,7 +974,7 @@ def test_store_level_returns(store: Path) -> None:
 def test_cli_returns(store: Path) -> None:
     folders = _return_folders(store, CLI_WRITES)
 
-    def write(path: Path, w: int, n: int) -> str:
+    def write(path: Where, w: int, n: int) -> str:
         said = ipt(path, w, "returns", str(folders[w, n]), "--on", "02/12/2019")
         assert "1 return read" in said, said
         return text(w, n)

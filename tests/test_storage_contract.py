@@ -14,14 +14,16 @@ import pytest
 
 from store.backend import Storage
 from store.models import AuditEntry
+from store.repository import open_storage
 from store.storage import FileStorage, MemoryStorage
 
 AT = datetime(2019, 10, 3, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "file"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    yield MemoryStorage() if request.param == "memory" else FileStorage(tmp_path / "plans.json")
+@pytest.fixture
+def storage(backend: str | Path | None) -> Iterator[Storage]:
+    """Each backend in turn (see ``backend`` in conftest): memory, a file, PostgreSQL."""
+    yield open_storage(backend)
 
 
 def meta(revision: int, commit: str) -> dict[str, object]:
@@ -98,8 +100,8 @@ def test_a_failed_commit_stores_neither_documents_nor_audit(storage: Storage) ->
     commit_actions(storage, 1, "00000000000000a1", "WF-01")
     with storage.locked():
         documents = storage.begin()
-        documents.insert("actions", [{"ref": "WF-09", "plan_id": "p", "not JSON": object()}])
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError):  # a database refuses it at once, a file when it is written
+            documents.insert("actions", [{"ref": "WF-09", "plan_id": "p", "not JSON": object()}])
             storage.commit([entry("WF-09", 2)], meta(2, "00000000000000a2"))
     storage.forget()
     assert [doc["ref"] for doc in storage.load()["actions"].values()] == ["WF-01"]
@@ -133,3 +135,13 @@ def test_another_handle_on_the_same_file_sees_each_commit(tmp_path: Path) -> Non
 def test_the_memory_backend_is_not_read_only_and_has_no_location() -> None:
     storage = MemoryStorage()
     assert storage.location is None and not storage.read_only
+
+
+def test_keys_are_read_without_the_documents_in_stored_order(storage: Storage) -> None:
+    commit_actions(storage, 1, "00000000000000a1", "WF-02", "WF-01", "WF-03")
+    with storage.locked():
+        documents = storage.begin()
+        assert documents.keys("actions", "p", "ref") == ["WF-02", "WF-01", "WF-03"]
+        assert documents.keys("actions", "p", "title") == ["WF-02", "WF-01", "WF-03"]
+        assert documents.keys("actions", "other-plan", "ref") == []
+        storage.rollback()

@@ -193,7 +193,7 @@ class IptApp(App[None]):
 
     def __init__(
         self,
-        store_path: Path | None,
+        store_path: Path | str | None,
         *,
         plan_id: str | None = None,
         as_of: date | None,
@@ -229,6 +229,8 @@ class IptApp(App[None]):
         self._summary: tuple[int, PlanSummary] | None = None
         self._summary_wanted = -1
         self._poll_timer: Timer | None = None
+        self._stop_watching: Callable[[], None] | None = None
+        """Stops the store telling the tracker of others' saves (a database's LISTEN)."""
         self._changes: list[tuple[int, frozenset[str] | None]] = []
         """(data version, refs of the actions that alone changed, or None for anything else)."""
 
@@ -258,7 +260,7 @@ class IptApp(App[None]):
         self.theme = self.settings.theme
         self.apply_config()
         look = None
-        if self.store_path is not None:
+        if isinstance(self.store_path, Path):
             from store.safe_files import check_store_path
 
             try:
@@ -341,6 +343,9 @@ class IptApp(App[None]):
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
         self.repo = message.repo
+        if self._stop_watching is None and self.poll_seconds > 0:
+            # A database says at once when anyone saves; a file is polled (check_for_changes).
+            self._stop_watching = self.repo.storage.watch(self._changed_elsewhere)
         self.sub_title = "read-only" if self.read_only else ""
         if message.reloaded:
             if self.plan_id not in self.repo.plan_ids():
@@ -570,6 +575,16 @@ class IptApp(App[None]):
             return None
         return frozenset().union(*(r for r in later if r is not None))
 
+    def _changed_elsewhere(self) -> None:
+        """Called from the store's listening thread when anyone saves."""
+        with contextlib.suppress(RuntimeError):  # the app has already stopped
+            self.call_from_thread(self.check_for_changes)
+
+    def on_unmount(self) -> None:
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
+
     def check_for_changes(self) -> None:
         """Cheaply ask whether another process saved; if so, reload in a worker."""
         if self.repo is None or self.plan_id is None:
@@ -706,7 +721,7 @@ def binding_ids() -> set[str]:
 
 
 def make_app(
-    store_path: Path | None,
+    store_path: Path | str | None,
     *,
     plan_id: str | None = None,
     as_of: date | None = None,
@@ -715,9 +730,9 @@ def make_app(
     settings_path: Path | None = None,
     config_path: Path | None = None,
 ) -> IptApp:
-    """Build the app on a store file. ``as_of``: the day to assess against (tests fix it; the
-    command line passes ``--as-of``); None: the plan's reported day, else today.
-    ``poll_seconds=0`` turns off watching for other saves."""
+    """Build the app on a store file or a ``postgresql://`` URL. ``as_of``: the day to assess
+    against (tests fix it; the command line passes ``--as-of``); None: the plan's reported day,
+    else today. ``poll_seconds=0`` turns off watching for other saves."""
     if by is None:
         try:
             by = getpass.getuser()

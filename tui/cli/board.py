@@ -37,7 +37,7 @@ def cmd_snapshots(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     plan_id = None if args.all else plan_id_of(args, repo)
     headers = repo.snapshots.list(plan_id)
-    whose = f"of plan {plan_id}" if plan_id is not None else f"in {repo.path}"
+    whose = f"of plan {plan_id}" if plan_id is not None else f"in {repo.where}"
     if not headers:
         console.print(
             f"No snapshots {whose} yet; take one with `ipt snapshot --label TEXT`.",

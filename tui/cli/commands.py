@@ -23,6 +23,7 @@ from tui.cli.common import (
     open_store,
     parse_date,
     plan_id_of,
+    store_location,
     store_path,
     version_text,
     write_error,
@@ -30,6 +31,7 @@ from tui.cli.common import (
 )
 from tui.cli.edits import ACTION_FIELDS, EDIT_COMMANDS, add_action_fields, add_edit_parsers
 from tui.cli.returns import RETURN_COMMANDS, add_returns_parsers
+from tui.cli.store_admin import STORE_COMMANDS, add_store_parser
 
 # Only what every command needs is imported above: `ipt` with no command opens the tracker,
 # whose first frame is drawn before pydantic and the repository are loaded (see tui.app).
@@ -44,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ipt {version_text()}")
     parser.add_argument(
         "--db",
-        type=Path,
         default=None,
-        help="store file (default: $IPT_DB, else plans.json in your data folder)",
+        help="store file, or a postgresql:// URL of a shared database (no password: libpq reads "
+        "~/.pgpass); default: $IPT_DB, else plans.json in your data folder",
     )
     parser.add_argument("--plan", default=None, help="plan id (default: the only or latest plan)")
     parser.add_argument("--by", default=None, help="who is making the change (default: your login name)")
@@ -214,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_parser(commands, parse_date)
     add_edit_parsers(commands, parse_date)
     add_returns_parsers(commands, parse_date)
+    add_store_parser(commands)
     tui = commands.add_parser("tui", help="open the tracker (the same as no command)")
     tui.add_argument(
         "--as-of",
@@ -252,7 +255,7 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     repo.add_plan(plan_file.plan, by=by_name(args))
     console.print(
-        f"Added {plan_file.plan.name!r} ({plan_file.plan.id}) to {repo.path}", markup=False, soft_wrap=True
+        f"Added {plan_file.plan.name!r} ({plan_file.plan.id}) to {repo.where}", markup=False, soft_wrap=True
     )
     return EXIT_OK
 
@@ -389,7 +392,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     repo = open_store(args)
     repo.add_plan(plan, by=by_name(args))
     console.print(
-        f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.path}",
+        f"Imported {plan.name!r} ({plan.id}) with {len(plan.actions)} actions into {repo.where}",
         markup=False,
         soft_wrap=True,
     )
@@ -463,7 +466,7 @@ def cmd_plans(args: argparse.Namespace, console: Console) -> int:
 
     repo = open_store(args)
     default = repo.default_plan_id()
-    table = Table("id", "plan", "authority", "period", "actions", title=f"Plans in {repo.path}")
+    table = Table("id", "plan", "authority", "period", "actions", title=f"Plans in {repo.where}")
     for header in repo.plans():
         plan = repo.plan(header.id)
         marker = " (default)" if header.id == default else ""
@@ -583,7 +586,7 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     from tui.settings import default_config_path, default_settings_path
 
     app = make_app(
-        store_path(args),
+        store_location(args),
         plan_id=args.plan,
         as_of=getattr(args, "tui_as_of", None),
         by=by_name(args),
@@ -675,6 +678,7 @@ COMMANDS: dict[str | None, Command] = {
     "export": board_command("cmd_export"),
     **EDIT_COMMANDS,
     **RETURN_COMMANDS,
+    **STORE_COMMANDS,
 }
 
 

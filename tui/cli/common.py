@@ -16,6 +16,7 @@ from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook,
 from rich.measure import Measurement
 from rich.segment import Segment
 
+from store.backend import is_database_url
 from store.storage import default_store_path
 from store.text import json_for_terminal, visible
 
@@ -57,18 +58,31 @@ def default_user() -> str:
         return "unknown"
 
 
+def database_url(args: argparse.Namespace) -> str | None:
+    """The ``postgresql://`` URL ``--db`` (else ``$IPT_DB``) names, if it names a database."""
+    given = args.db or os.environ.get("IPT_DB")
+    return given.strip() if isinstance(given, str) and is_database_url(given) else None
+
+
 def store_path(args: argparse.Namespace) -> Path:
-    """The store to use: ``--db``, else the default, checked and with any link followed
+    """The store file to use: ``--db``, else the default, checked and with any link followed
     (see :func:`store.safe_files.check_store_path`); refused with a clear message if unusable."""
     from store.safe_files import check_store_path
 
+    if database_url(args):
+        raise CommandFailed("this command works on a store file, not a database; give --db a file")
     return check_store_path(Path(args.db).expanduser() if args.db else default_store_path())
+
+
+def store_location(args: argparse.Namespace) -> Path | str:
+    """The store: a ``postgresql://`` URL, else the checked store file (:func:`store_path`)."""
+    return database_url(args) or store_path(args)
 
 
 def open_store(args: argparse.Namespace) -> Repository:
     from store.repository import Repository
 
-    return Repository(store_path(args))
+    return Repository(store_location(args))
 
 
 def plan_id_of(args: argparse.Namespace, repo: Repository) -> str:
@@ -78,7 +92,7 @@ def plan_id_of(args: argparse.Namespace, repo: Repository) -> str:
     plan_id = repo.default_plan_id()
     if plan_id is None:
         raise CommandFailed(
-            f"the store {repo.path} has no plans yet; add one with `ipt init --sample oldham-2019` "
+            f"the store {repo.where} has no plans yet; add one with `ipt init --sample oldham-2019` "
             "or `ipt import FILE`"
         )
     return plan_id

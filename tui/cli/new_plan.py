@@ -107,6 +107,6 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     repo.add_plan(plan, by=by_name(args))
     count = len(plan.recommendations)
-    message = f"Added plan {plan.id!r} ({plan.name}) with {count} recommendations to {repo.path}"
+    message = f"Added plan {plan.id!r} ({plan.name}) with {count} recommendations to {repo.where}"
     console.print(message, markup=False, soft_wrap=True)
     return EXIT_OK

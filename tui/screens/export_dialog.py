@@ -189,4 +189,5 @@ def export_flow(
             job = partial(write_pack, repo, plan_id, as_of, choice, snapshot_id)
             app.push_screen(WorkingScreen(f"Writing the {choice.fmt} board pack …", job), written)
 
-    app.push_screen(ExportDialog(app.store_path, day or as_of, intro=intro), chosen)
+    beside = app.store_path if isinstance(app.store_path, Path) else None  # a database: the current folder
+    app.push_screen(ExportDialog(beside, day or as_of, intro=intro), chosen)

@@ -16,7 +16,7 @@ from tui.widgets.footer import Footer
 class StartScreen(Screen[None]):
     """ "Opening the store…", or why it could not be opened."""
 
-    def __init__(self, store_path: Path | None, *, error: str | None = None) -> None:
+    def __init__(self, store_path: Path | str | None, *, error: str | None = None) -> None:
         super().__init__()
         self.store_path = store_path
         self.error = error

@@ -1,0 +1,233 @@
+"""PostgreSQL store figures beside the file store's, all from one run on one machine.
+
+- **edit**: one durable ``update_action`` (a progress change and a note, a different action each
+  run) on an open repository, at 1,000 / 10,000 / 50,000 actions, on PostgreSQL and on a file.
+  On PostgreSQL an edit writes one row, so it should stay flat: 50,000 / 1,000 at most 1.2x.
+- **open**: ``Repository(store)`` on a new object (read and validate every plan) at 10,000
+  actions, PostgreSQL as a ratio to the file.
+- **throughput**: 8 forked writers adding notes at once on PostgreSQL: edits per second and the
+  90th percentile of one edit's time.
+- **notify**: from a save's return to another repository's listener hearing of it (LISTEN/NOTIFY),
+  median and 90th percentile.
+
+The server is ``$IPT_TEST_PG`` when set, else a throwaway one (:mod:`tests.pg_server`), set for
+durability as a real one is (fsync on). Run it with ``make bench-pg`` (``ARGS=--quick`` leaves
+out 50,000 actions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import multiprocessing
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from benchmarks.run import Config
+from store.collector import collector_paused
+from store.models import Plan
+from store.repository import Repository
+
+AS_OF = date(2020, 1, 15)
+EDITS = 15
+WRITERS = 8
+WRITES_EACH = 25
+FORK = multiprocessing.get_context("fork")
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    """A URL of a database where schemas may be made: ``$IPT_TEST_PG`` or a throwaway server."""
+    preset = os.environ.get("IPT_TEST_PG")
+    if preset:
+        yield preset
+        return
+    from tests import pg_server
+
+    with pg_server.throwaway_server(durable=True) as server:
+        yield server.dsn()
+
+
+def fresh_store(server: str) -> str:
+    """A new schema with ipt's tables; the URL that selects it."""
+    import psycopg
+
+    from store.postgres import PostgresStorage
+
+    schema = f"bench_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in server else "?"
+    url = f"{server}{joiner}options={quote(f'-csearch_path={schema}')}"
+    PostgresStorage(url).migrate()
+    return url
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def p90_ms(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))] * 1000
+
+
+def time_edits(where: Path | str, plan: Plan, runs: int) -> list[float]:
+    """As the tracker edits: on a repository read with its objects kept out of the collector."""
+    gc.collect()
+    with collector_paused(freeze_after=True):
+        repo = Repository(where)
+    refs = [action.ref for action in plan.actions]
+    order = random.Random(7).sample(refs, k=min(len(refs), runs + 1))
+    samples = []
+    for run, ref in enumerate(order):
+        started = time.perf_counter()
+        repo.update_action(plan.id, ref, {"progress": 55}, by="bench", on=AS_OF, note=f"Bench edit {run}")
+        if run:  # the first is a warm-up
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+def time_opens(where: Path | str, runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        Repository(where)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _writer(url: Path | str, plan_id: str, refs: list[str], worker: int, out: str, go: Any) -> None:
+    repo = Repository(url, lock_timeout=60)
+    go.wait()
+    timings = []
+    for n in range(WRITES_EACH):
+        started = time.perf_counter()
+        repo.update_action(
+            plan_id, refs[(worker * 7 + n) % len(refs)], {}, by=f"w{worker}", on=AS_OF, note=f"n{n}"
+        )
+        timings.append(time.perf_counter() - started)
+    Path(out).write_text("\n".join(str(t) for t in timings))
+    os._exit(0)
+
+
+def throughput(url: Path | str, plan: Plan, folder: Path) -> dict[str, float]:
+    refs = [action.ref for action in plan.actions]
+    go = FORK.Event()
+    outs = [folder / f"writer-{secrets.token_hex(4)}-{w}.txt" for w in range(WRITERS)]
+    processes = [
+        FORK.Process(target=_writer, args=(url, plan.id, refs, w, str(outs[w]), go)) for w in range(WRITERS)
+    ]
+    for process in processes:
+        process.start()
+    time.sleep(1.0)  # every writer has opened the store
+    started = time.perf_counter()
+    go.set()
+    for process in processes:
+        process.join(timeout=300)
+    seconds = time.perf_counter() - started
+    timings = [float(line) for out in outs for line in out.read_text().split()]
+    return {
+        "writers": WRITERS,
+        "edits": len(timings),
+        "edits_per_second": len(timings) / seconds,
+        "p90_ms": p90_ms(timings),
+        "median_ms": median_ms(timings),
+    }
+
+
+def notify_delays(url: str, plan: Plan, runs: int = 20) -> list[float]:
+    heard_at: list[float] = []
+    heard = threading.Event()
+
+    def changed() -> None:
+        heard_at.append(time.perf_counter())
+        heard.set()
+
+    stop = Repository(url).storage.watch(changed)
+    assert stop is not None
+    writer = Repository(url)
+    time.sleep(0.5)
+    delays = []
+    try:
+        for run in range(runs):
+            heard.clear()
+            writer.update_action(plan.id, plan.actions[run].ref, {"progress": 60}, by="bench", on=AS_OF)
+            saved = time.perf_counter()
+            if heard.wait(2.0):
+                # Heard before the save's own call returned counts as no delay at all.
+                delays.append(max(0.0, heard_at[-1] - saved))
+    finally:
+        stop()
+    return delays
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="leave out the 50,000-action plan")
+    parser.add_argument("--sizes", default=None, help="plan sizes to edit, e.g. 1000,10000")
+    args = parser.parse_args(argv)
+    sizes: tuple[int, ...] = (1_000, 10_000) if args.quick else (1_000, 10_000, 50_000)
+    if args.sizes:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+    config = Config()
+    figures: dict[str, Any] = {"edit_ms": {}, "open_ms": {}}
+    with tempfile.TemporaryDirectory(prefix="ipt-pg-bench-") as temp, database() as server:
+        folder = Path(temp)
+        urls = {}
+        for size in sizes:
+            plan = config.plan(size)
+            path = folder / f"plans-{size}.json"
+            Repository(path).add_plan(plan, by="bench")
+            url = urls[size] = fresh_store(server)
+            started = time.perf_counter()
+            Repository(url).add_plan(plan, by="bench")
+            added = time.perf_counter() - started
+            file_edits, pg_edits = time_edits(path, plan, EDITS), time_edits(url, plan, EDITS)
+            figures["edit_ms"][size] = {"file": median_ms(file_edits), "postgres": median_ms(pg_edits)}
+            print(
+                f"{size:>6,} actions: edit median {median_ms(pg_edits):6.1f} ms on PostgreSQL, "
+                f"{median_ms(file_edits):6.1f} ms on a file (adding the plan to the database: {added:.1f} s)",
+                flush=True,
+            )
+            if size == 10_000:
+                file_open, pg_open = median_ms(time_opens(path, 3)), median_ms(time_opens(url, 3))
+                figures["open_ms"] = {"file": file_open, "postgres": pg_open}
+                print(f"open at 10,000 actions: {pg_open:.0f} ms on PostgreSQL, {file_open:.0f} ms on a file "
+                      f"({pg_open / file_open:.2f}x)", flush=True)  # fmt: skip
+        flat = figures["edit_ms"][sizes[-1]]["postgres"] / figures["edit_ms"][sizes[0]]["postgres"]
+        print(f"PostgreSQL edit, {sizes[-1]:,} / {sizes[0]:,} actions: {flat:.2f}x (target <= 1.2x)")
+        small = config.plan(1_000)
+        busy = fresh_store(server)
+        Repository(busy).add_plan(small, by="bench")
+        busy_file = folder / "busy.json"
+        Repository(busy_file).add_plan(small, by="bench")
+        for name, where in (("PostgreSQL", busy), ("a file", busy_file)):
+            result = throughput(where, small, folder)
+            print(
+                f"{WRITERS} writers at once on {name}: {result['edits_per_second']:.1f} edits/s, one "
+                f"edit median {result['median_ms']:.0f} ms, p90 {result['p90_ms']:.0f} ms "
+                f"({result['edits']:.0f} edits)",
+                flush=True,
+            )
+        delays = notify_delays(busy, small)
+        print(
+            f"save to another listener hearing it (NOTIFY): median {median_ms(delays):.1f} ms, "
+            f"p90 {p90_ms(delays):.1f} ms ({len(delays)} of 20 heard)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
