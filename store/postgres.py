@@ -114,7 +114,9 @@ class PgDocuments:
         with self._errors("saving"):
             return self._find(table, plan_id, key_field, key)
 
-    def _find(self, table: str, plan_id: str | None, key_field: str, key: Any) -> Document | None:
+    def _keyed(self, table: str, plan_id: str | None, key_field: str, key: Any) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters for one document: by the key column where the
+        field is the table's key, else by the field inside the document."""
         where, params = self._where(table, plan_id)
         if KEY_FIELDS.get(table) == key_field:
             where += " AND key = %s"
@@ -122,6 +124,10 @@ class PgDocuments:
             where += " AND document -> %s = %s::jsonb"
             params.append(key_field)
         params.append(_json(key))
+        return where, params
+
+    def _find(self, table: str, plan_id: str | None, key_field: str, key: Any) -> Document | None:
+        where, params = self._keyed(table, plan_id, key_field, key)
         row = self._db.execute(
             f"SELECT document FROM ipt_documents WHERE {where} ORDER BY doc_id LIMIT 1", params
         ).fetchone()
@@ -207,14 +213,10 @@ class PgDocuments:
             return self._delete(table, plan_id, key_field, key)
 
     def _delete(self, table: str, plan_id: str | None, key_field: str | None = None, key: Any = None) -> None:
-        where, params = self._where(table, plan_id)
         if key_field is not None:
-            if KEY_FIELDS.get(table) == key_field:
-                where += " AND key = %s"
-            else:
-                where += " AND document -> %s = %s::jsonb"
-                params.append(key_field)
-            params.append(_json(key))
+            where, params = self._keyed(table, plan_id, key_field, key)
+        else:
+            where, params = self._where(table, plan_id)
         removed = self._db.execute(
             f"DELETE FROM ipt_documents WHERE {where} RETURNING doc_id, plan_id, key", params
         ).fetchall()
