@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from store.models import Plan
     from store.returns import ChaseLine
     from store.rollups import ActionDeadline, KpiStatus, PlanSummary
+    from store.snapshots import Snapshot
 
 ANSWERS = ("themes", "money", "recommendations", "kpis", "changes")
 """The board's five questions, in the order the dashboard answers them."""
@@ -217,6 +218,8 @@ class DashboardScreen(SectionScreen):
 
     SECTION: ClassVar[str] = "dashboard"
     judgements_open = False
+    _snapshot: Snapshot | None = None
+    """The latest snapshot, kept once read (see :meth:`read_changes`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "toggle_judgements", "Judgements", id="dashboard.judgements"),
@@ -288,7 +291,11 @@ class DashboardScreen(SectionScreen):
             if repo is not None:
                 latest = repo.snapshots.latest(plan.id, 1)
                 if latest:
-                    snapshot = repo.snapshots.get(latest[-1].id)
+                    # A snapshot never changes: read once, then only the comparison is redone
+                    # after each save.
+                    if self._snapshot is None or self._snapshot.id != latest[-1].id:
+                        self._snapshot = repo.snapshots.get(latest[-1].id)
+                    snapshot = self._snapshot
                     comparison = compare_plans(snapshot.plan, snapshot.as_of, plan, as_of)
                     label = latest[-1].label
         except StoreError:
