@@ -125,7 +125,7 @@ def _page_lines(document: object, index: int) -> list[PdfLine]:
     page = document[index]  # type: ignore[index]
     textpage = page.get_textpage()
     try:
-        height = float(page.get_height())
+        height = float(page.get_height())  # ok: page geometry in points, not money
         count = min(int(textpage.count_chars()), MAX_CHARS_PER_PAGE)
         if count <= 0:
             return []
@@ -147,21 +147,22 @@ def _page_lines(document: object, index: int) -> list[PdfLine]:
                 continue
             first = line_start + len(line) - len(stripped)
             left, _bottom, _right, top = textpage.get_charbox(first)
-            size = float(raw.FPDFText_GetFontSize(textpage, first))
+            size = float(raw.FPDFText_GetFontSize(textpage, first))  # ok: a font size, not money
             weight = int(raw.FPDFText_GetFontWeight(textpage, first))
             bold = weight >= 600 if weight > 0 else _bold_by_name(textpage, first)
 
             def is_small(offset: int, base: int = first, line_size: float = size) -> bool:
-                return float(raw.FPDFText_GetFontSize(textpage, base + offset)) < line_size * 0.8
+                size_here = raw.FPDFText_GetFontSize(textpage, base + offset)
+                return float(size_here) < line_size * 0.8  # ok: a font size, not money
 
-            line_top = round(height - float(top), 1)
+            line_top = round(height - float(top), 1)  # ok: page geometry, not money
             if _is_split_marker(stripped, size, line_top, lines[-1] if lines else None):
                 continue
             lines.append(
                 PdfLine(
                     page=index + 1,
                     text=_clean(stripped, is_small),
-                    left=round(float(left), 1),
+                    left=round(float(left), 1),  # ok: page geometry, not money
                     top=line_top,
                     size=round(size, 1),
                     bold=bold,
