@@ -12,7 +12,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from store.compare import Comparison
+from store.compare import ActionBrief, Comparison
 from store.models import Reading
 from tui.presentation import DIRECTION_SYMBOL, kpi_rating_text, lateness, literal, pounds, rag_text
 
@@ -48,6 +48,11 @@ def _group(title: str, rows: list[list[RenderableType]]) -> Table:
     return table
 
 
+def _action_row(action: ActionBrief, detail: RenderableType) -> list[RenderableType]:
+    """One moved action: its ref and title as typed, then what moved."""
+    return [literal(action.ref), literal(action.title), detail]
+
+
 def comparison_groups(comparison: Comparison) -> list[Table]:
     """The non-empty change categories in the board's order, each as a small table."""
     groups: list[Table] = []
@@ -58,10 +63,7 @@ def comparison_groups(comparison: Comparison) -> list[Table]:
 
     add(
         "Newly complete",
-        [
-            [literal(d.action.ref), literal(d.action.title), f"done {day_text(d.completed_on)}"]
-            for d in comparison.newly_complete
-        ],
+        [_action_row(d.action, f"done {day_text(d.completed_on)}") for d in comparison.newly_complete],
     )
     for title, moves in (
         ("RAG up", comparison.rag_up),
@@ -73,38 +75,26 @@ def comparison_groups(comparison: Comparison) -> list[Table]:
             change = rag_text(move.from_rag, short=True)
             change.append(" → ")
             change.append_text(rag_text(move.to_rag, short=True))
-            rows.append([literal(move.action.ref), literal(move.action.title), change])
+            rows.append(_action_row(move.action, change))
         add(title, rows)
     add(
         "Newly overdue",
         [
-            [
-                literal(o.action.ref),
-                literal(o.action.title),
-                f"due {day_text(o.due_on)}, {lateness(o.days_overdue)}",
-            ]
+            _action_row(o.action, f"due {day_text(o.due_on)}, {lateness(o.days_overdue)}")
             for o in comparison.newly_overdue
         ],
     )
     add(
         "Due dates moved",
         [
-            [
-                literal(m.action.ref),
-                literal(m.action.title),
-                f"{day_text(m.from_due)} → {day_text(m.to_due)} ({_signed(m.days)} days)",
-            ]
+            _action_row(m.action, f"{day_text(m.from_due)} → {day_text(m.to_due)} ({_signed(m.days)} days)")
             for m in comparison.due_dates_moved
         ],
     )
     add(
         "Progress moved",
         [
-            [
-                literal(p.action.ref),
-                literal(p.action.title),
-                f"{p.from_progress}% → {p.to_progress}% ({_signed(p.points)})",
-            ]
+            _action_row(p.action, f"{p.from_progress}% → {p.to_progress}% ({_signed(p.points)})")
             for p in comparison.progress_moved
         ],
     )
