@@ -8,6 +8,7 @@ in); the returns are previewed, accepted, and the plan, the audit and the chase 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from store.models import Action, Rag, Status
+from store.models import Action, Plan, Rag, Status
 from store.repository import Repository
 from store.returns import (
     ACTIONS_SHEET,
@@ -366,3 +367,51 @@ def test_an_owner_changed_after_the_return_was_read_refuses_it(
     apply_returns(repo, PLAN, found, by="PO", on=date(2019, 11, 12))
     assert found[0].refused and "is now owned by 'New Owner'" in found[0].problems[0]
     assert Repository(db).revision == revision
+
+
+def test_a_change_saved_while_the_workbooks_are_built_is_in_them(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbooks are built before the store's lock is taken; an edit saved meanwhile makes
+    them be built again under it, so the request records what the workbook shows."""
+    from store import returns
+    from store.operations import set_fields
+
+    repo = Repository(db)
+    owner = "Principal Social Worker"
+    ref = owners_of(repo.plan(PLAN))[owner][0].ref
+    built = returns._workbooks
+    calls: list[int] = []
+
+    def build_then_someone_edits(plan: Plan, drafts: list[returns.Draft]) -> list[bytes]:
+        calls.append(len(drafts))
+        books = built(plan, drafts)
+        if len(calls) == 1:
+            set_fields(Repository(db), PLAN, Action, ref, {"progress": 77}, by="someone else")
+        return books
+
+    monkeypatch.setattr(returns, "_workbooks", build_then_someone_edits)
+    written: dict[str, bytes] = {}
+    [request] = returns.make_requests(
+        repo, PLAN, by="PO", on=ASKED, due=DUE, write=written.__setitem__, owners=[owner]
+    )
+    assert len(calls) == 2, "built again under the lock"
+    assert next(item for item in request.actions if item.ref == ref).progress == 77
+    book = openpyxl.load_workbook(io.BytesIO(written[request.file]))
+    rows = {row[0]: row for row in book[ACTIONS_SHEET].iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert rows[ref][6] == 77  # % complete now, as recorded
+
+
+def test_no_change_meanwhile_builds_once(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store import returns
+
+    built = returns._workbooks
+    calls: list[int] = []
+
+    def counted(plan: Plan, drafts: list[returns.Draft]) -> list[bytes]:
+        calls.append(len(drafts))
+        return built(plan, drafts)
+
+    monkeypatch.setattr(returns, "_workbooks", counted)
+    made = returns.make_requests(Repository(db), PLAN, by="PO", on=ASKED, due=DUE, write=lambda n, d: None)
+    assert len(calls) == 1 and calls[0] == len(made) >= 10
