@@ -35,8 +35,10 @@ imports: $(STAMP)
 
 check: lint typecheck imports test
 
+# Every figure: the file store, the tracker and the packs, then the PostgreSQL store beside the file.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
+	$(BIN)/python -m benchmarks.pg_bench $(filter --quick,$(ARGS))
 
 # The PostgreSQL store beside the file store: edits at 1,000-50,000 actions, open, 8 writers, NOTIFY.
 bench-pg: $(STAMP)

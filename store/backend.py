@@ -65,6 +65,11 @@ class Documents(Protocol):
         reference check needs only these, not the documents)."""
         ...
 
+    def present(self, table: str, plan_id: str | None, key_field: str, keys: Iterable[Any]) -> set[Any]:
+        """Which of ``keys`` some document of the plan in ``table`` has as its ``key_field``: a
+        reference check asks only of the few keys an entity names, whatever the plan's size."""
+        ...
+
     def insert(self, table: str, documents: Iterable[Document]) -> None: ...
 
     def replace(self, table: str, plan_id: str | None, key_field: str, new: Mapping[Any, Document]) -> None:

@@ -154,6 +154,20 @@ class PgDocuments:
             ).fetchall()
             return [None if row[0] is None else orjson.loads(row[0]) for row in rows]
 
+    def present(self, table: str, plan_id: str | None, key_field: str, keys: Iterable[Any]) -> set[Any]:
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        if KEY_FIELDS.get(table) != key_field:
+            return wanted & set(self.keys(table, plan_id, key_field))
+        where, params = self._where(table, plan_id)
+        with self._errors("saving"):
+            rows = self._db.execute(
+                f"SELECT DISTINCT key FROM ipt_documents WHERE {where} AND key = ANY(%s)",
+                [*params, [_json(key) for key in wanted]],
+            ).fetchall()
+        return {orjson.loads(row[0]) for row in rows}
+
     def insert(self, table: str, documents: Iterable[Document]) -> None:
         with self._errors("saving"):
             return self._insert(table, documents)

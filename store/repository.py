@@ -25,7 +25,7 @@ import contextlib
 import functools
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -181,6 +181,11 @@ class Transaction:
         kind = KINDS[model]
         return self.documents.keys(kind.table, plan_id, kind.key_field)
 
+    def present(self, plan_id: str, model: type[BaseModel], keys: Iterable[Any]) -> set[Any]:
+        """Which of ``keys`` the plan has among its entities of ``model``."""
+        kind = KINDS[model]
+        return self.documents.present(kind.table, plan_id, kind.key_field, keys)
+
     # Writing ---------------------------------------------------------------------------
 
     def entry(self, plan_id: str, entity: str, key: Any, field_name: str, old: Any, new: Any) -> AuditEntry:
@@ -269,11 +274,23 @@ class Transaction:
     # Rules -----------------------------------------------------------------------------
 
     def check_references(self, plan_id: str, entity: Entity) -> None:
+        # Only the keys this entity names are looked up, so a check costs the same at any size.
+        themes: set[Any] = set()
+        numbers: set[Any] = set()
+        allocations: set[Any] = set()
+        kpis: set[Any] = set()
+        if isinstance(entity, Action):
+            themes, numbers = {entity.theme}, set(entity.recommendations)
+            allocations, kpis = set(entity.funding), set(entity.measures)
+        elif isinstance(entity, SpendEntry):
+            allocations = {entity.allocation}
+        elif isinstance(entity, Allocation) and entity.theme:
+            themes = {entity.theme}
         index = PlanIndex(
-            self.keys(plan_id, Theme),
-            self.keys(plan_id, Recommendation),
-            self.keys(plan_id, Allocation),
-            self.keys(plan_id, Kpi),
+            self.present(plan_id, Theme, themes),
+            self.present(plan_id, Recommendation, numbers),
+            self.present(plan_id, Allocation, allocations),
+            self.present(plan_id, Kpi, kpis),
         )
         problems: list[str] = []
         if isinstance(entity, Action):
@@ -372,6 +389,9 @@ class Repository:
         """The revision this object last loaded."""
         self.token: str | None = None
         self._plans: dict[str, Plan] = {}
+        self._positions: dict[tuple[str, str], tuple[list[Any], dict[Any, int]]] = {}
+        """Where each key sits in a cached plan's list (the list it indexes, key → position), so
+        patching one entity in after a save does not search 50,000 actions for it."""
         self.load()
 
     @functools.cached_property
@@ -591,16 +611,27 @@ class Repository:
                 self._plans[plan_id] = self._plans[plan_id].model_copy(update=dict(model))
             return
         plan = self._plans[plan_id]
-        items = list(getattr(plan, kind.table))
-        position = next((i for i, item in enumerate(items) if getattr(item, kind.key_field) == key), None)
+        stored = getattr(plan, kind.table)
+        known = self._positions.get((plan_id, kind.table))
+        if known is not None and known[0] is stored:
+            positions = known[1]
+        else:  # first patch of this list since it was read: index it once
+            positions = {}
+            for i, item in enumerate(stored):
+                positions.setdefault(getattr(item, kind.key_field), i)
+        items = list(stored)
+        position = positions.get(key)
         if model is None:
             if position is not None:
                 del items[position]
+                positions = {k: (i - 1 if i > position else i) for k, i in positions.items() if k != key}
         elif position is None:
+            positions[key] = len(items)
             items.append(model)
         else:
             items[position] = model
         self._plans[plan_id] = plan.model_copy(update={kind.table: items})
+        self._positions[(plan_id, kind.table)] = (items, positions)
 
     def take_snapshot(
         self, plan_id: str, *, label: str, as_of: date, by: str, review_id: str | None = None

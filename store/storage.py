@@ -364,6 +364,12 @@ class TinyDocuments:
     def keys(self, table: str, plan_id: str | None, key_field: str) -> list[Any]:
         return [document.get(key_field) for _, document in select_documents(self._data(), table, plan_id)]
 
+    def present(self, table: str, plan_id: str | None, key_field: str, keys: Iterable[Any]) -> set[Any]:
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        return wanted & set(self.keys(table, plan_id, key_field))
+
     def insert(self, table: str, documents: Iterable[dict[str, Any]]) -> None:
         batch = list(documents)
         if batch:

@@ -145,3 +145,17 @@ def test_keys_are_read_without_the_documents_in_stored_order(storage: Storage) -
         assert documents.keys("actions", "p", "title") == ["WF-02", "WF-01", "WF-03"]
         assert documents.keys("actions", "other-plan", "ref") == []
         storage.rollback()
+
+
+def test_present_answers_only_for_the_keys_asked_and_the_plan_named(storage: Storage) -> None:
+    commit_actions(storage, 1, "00000000000000a1", "WF-02", "WF-01", "WF-03")
+    with storage.locked():
+        documents = storage.begin()
+        documents.insert("recommendations", [{"number": n, "plan_id": "p"} for n in (1, 2, 5)])
+        assert documents.present("actions", "p", "ref", ["WF-01", "WF-09", "WF-03"]) == {"WF-01", "WF-03"}
+        assert documents.present("actions", "p", "title", ["WF-02", "nope"]) == {"WF-02"}
+        assert documents.present("actions", "other-plan", "ref", ["WF-01"]) == set()
+        assert documents.present("actions", "p", "ref", []) == set()
+        # Numbers stay numbers, and a document inserted in this change counts already.
+        assert documents.present("recommendations", "p", "number", [2, 3, 5]) == {2, 5}
+        storage.rollback()

@@ -19,7 +19,7 @@ from store.errors import (
     StoreInvalid,
     StoreUnreadable,
 )
-from store.models import Action, Reading, Recommendation, SpendEntry, Theme
+from store.models import Action, Allocation, Reading, Recommendation, SpendEntry, Theme
 from store.repository import Repository, default_store_path
 from store.storage import temp_prefix
 from tests.conftest import make_plan
@@ -113,6 +113,42 @@ def test_reference_rules_hold_on_save(repo: Repository) -> None:
         repo.save(
             "test-plan",
             SpendEntry(id="S9", allocation="NOPE", financial_year="2019/20", amount="1"),
+            by="pm",
+            create=True,
+        )
+
+
+def test_every_broken_reference_of_an_action_is_named_at_once_and_good_ones_pass(repo: Repository) -> None:
+    repo.add_plan(make_plan(), by="pm")
+    bad = {"theme": "ZZ", "recommendations": [1, 9], "funding": ["A1", "A7"], "measures": ["K1", "K4"]}
+    with pytest.raises(RuleBroken) as excinfo:
+        repo.update_action("test-plan", "WF-01", bad, by="pm", on=ON)
+    problems = excinfo.value.problems
+    assert problems == [
+        "action WF-01.theme: 'ZZ' is not a theme of this plan",
+        "action WF-01.recommendations: 9 is not a recommendation of this plan",
+        "action WF-01.funding: 'A7' is not a funding allocation of this plan",
+        "action WF-01.measures: 'K4' is not a KPI of this plan",
+    ]
+    good = {"theme": "QP", "recommendations": [1, 3], "funding": ["A1"], "measures": ["K1"]}
+    saved = repo.update_action("test-plan", "WF-01", good, by="pm", on=ON)
+    assert (saved.theme, saved.recommendations, saved.funding, saved.measures) == (
+        "QP",
+        [1, 3],
+        ["A1"],
+        ["K1"],
+    )
+    with pytest.raises(RuleBroken, match="'qp' is not a theme"):
+        repo.save(
+            "test-plan",
+            Allocation(
+                id="A2",
+                source="grant",
+                category="investment",
+                financial_year="2019/20",
+                amount="1",
+                theme="qp",
+            ),
             by="pm",
             create=True,
         )
