@@ -103,7 +103,7 @@ else:
         def drawn(self, screen) -> bool:
             if kind == "ipt":
                 return True
-            return self.has_plan and screen.shown_version == self.data_version
+            return screen.figures_on_screen
 
         def check(self) -> None:
             screen = self.screen

@@ -110,6 +110,8 @@ class FirstLook:
 
     heading: PlanHeading
     storage: AtomicJSONStorage
+    token: str | None = None
+    """The commit token of the store as looked at (whatever is worked out from it must match)."""
 
 
 def first_look(path: Path, plan_id: str | None = None) -> FirstLook | None:
@@ -137,4 +139,5 @@ def first_look(path: Path, plan_id: str | None = None) -> FirstLook | None:
     except (KeyError, TypeError, ValueError):
         return None
     heading = PlanHeading.from_document(document)
-    return FirstLook(heading, storage) if heading else None
+    token = meta.get("commit")
+    return FirstLook(heading, storage, token if isinstance(token, str) else None) if heading else None

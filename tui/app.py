@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual._context import active_app
@@ -38,6 +38,7 @@ from store.collector import collector_paused
 from store.errors import StoreError
 from store.first_look import PlanHeading, first_look
 from store.text import visible
+from tui import early_figures
 from tui.screens.base import SECTIONS, SectionScreen
 from tui.screens.start import StartScreen
 from tui.settings import DARK_THEME, LIGHT_THEME, Settings, load_settings, save_settings
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from store.repository import Repository
     from store.rollups import PlanSummary
     from store.storage import AtomicJSONStorage
+    from tui.early_figures import EarlyFigures, Sibling
 
 # What the first frame needs is imported above; the pydantic models, the repository, the
 # roll-ups and the command palette's providers are imported when first used, after it.
@@ -233,6 +235,55 @@ class IptApp(App[None]):
         """Stops the store telling the tracker of others' saves (a database's LISTEN)."""
         self._changes: list[tuple[int, frozenset[str] | None]] = []
         """(data version, refs of the actions that alone changed, or None for anything else)."""
+        self._sibling: Sibling | None = None
+        """A child process working out the dashboard's figures while the first frame is drawn."""
+        self._look_token: str | None = None
+        self.early: EarlyFigures | None = None
+        """The dashboard's figures as the sibling worked them out, until the store is read here."""
+
+    def run(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the tracker; on a store file, fork the sibling that works out the dashboard's
+        figures first (see :mod:`tui.early_figures`; tests' ``run_test`` never forks)."""
+        if isinstance(self.store_path, Path):
+            self._sibling = early_figures.start(
+                self.store_path,
+                self.requested_plan_id,
+                self.config.plan,
+                lambda reported_on: self.as_of_for(reported_on)[0],
+            )
+        try:
+            super().run(*args, **kwargs)
+        finally:
+            self._abandon_sibling()
+
+    def _abandon_sibling(self) -> None:
+        sibling, self._sibling = self._sibling, None
+        if sibling is not None:
+            sibling.abandon()
+
+    async def _receive_early(self, sibling: Sibling) -> None:
+        figures = await in_daemon_thread(sibling.receive)
+        if figures is not None:
+            self.post_message(self.EarlyFiguresReady(figures))
+
+    class EarlyFiguresReady(Message):
+        """The sibling process has sent the dashboard's figures."""
+
+        def __init__(self, figures: EarlyFigures) -> None:
+            super().__init__()
+            self.figures = figures
+
+    @on(EarlyFiguresReady)
+    def _early_figures_ready(self, message: EarlyFiguresReady) -> None:
+        figures, heading = message.figures, self.heading
+        if self.repo is not None or heading is None:
+            return  # the store has been read here already: its figures are drawn
+        if (figures.plan_id, figures.token, figures.as_of) != (heading.plan_id, self._look_token, self.as_of):
+            return  # of another state of the store than the one looked at: not to be shown
+        self.early = figures
+        for screen in self.screen_stack:
+            if isinstance(screen, SectionScreen) and screen.is_current:
+                screen.refresh_data()
 
     # Start-up ----------------------------------------------------------------------------
 
@@ -277,8 +328,11 @@ class IptApp(App[None]):
             # frame is on screen, so the frame's time is its own (the reading thread and the
             # UI share one interpreter).
             self.heading = look.heading
+            self._look_token = look.token
             self.as_of, self.as_of_reason = self.as_of_for(look.heading.reported_on)
             self.switch_mode("dashboard")
+            if self._sibling is not None:
+                self.run_worker(self._receive_early(self._sibling), group="early", exclusive=True)
             self.call_after_refresh(self.open_store, look.storage)
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
@@ -343,6 +397,8 @@ class IptApp(App[None]):
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
         self.repo = message.repo
+        self.early = None
+        self._abandon_sibling()  # if it has not sent the figures yet, they are not wanted now
         if self._stop_watching is None and self.poll_seconds > 0:
             # A database says at once when anyone saves; a file is polled (check_for_changes).
             self._stop_watching = self.repo.storage.watch(self._changed_elsewhere)
@@ -581,6 +637,7 @@ class IptApp(App[None]):
             self.call_from_thread(self.check_for_changes)
 
     def on_unmount(self) -> None:
+        self._abandon_sibling()
         if self._stop_watching is not None:
             self._stop_watching()
             self._stop_watching = None

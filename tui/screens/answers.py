@@ -96,34 +96,56 @@ def judgements_detail(plan: Plan) -> Text:
     return text
 
 
-def themes_answer(summary: PlanSummary, width: int) -> Answer:
-    """1. How far each theme has got: progress, done of total, the RAG mix (``width``: the panel's)."""
+ThemeRow = tuple[str, "Decimal | None", int, int, tuple[tuple[Rag, int], ...]]
+"""One theme's line: (name, mean progress, actions done, live actions, (RAG, count) of each RAG held)."""
+
+
+def progress_headline(summary: PlanSummary) -> str:
     progress = summary.progress
     mean = "–" if progress.mean_progress is None else f"{progress.mean_progress:.0f}%"
-    headline = f"Progress {mean} · {progress.complete} of {progress.live} done"
+    return f"Progress {mean} · {progress.complete} of {progress.live} done"
+
+
+def theme_rows(summary: PlanSummary) -> tuple[ThemeRow, ...]:
+    """Each theme's figures, for :func:`themes_text` to lay out at the panel's width."""
+    return tuple(
+        (
+            theme.theme_name,
+            theme.progress.mean_progress,
+            theme.progress.complete,
+            theme.progress.live,
+            tuple((rag, count) for rag in Rag if (count := getattr(theme.rag, rag.value))),
+        )
+        for theme in summary.themes
+    )
+
+
+def themes_text(headline: str, rows: Sequence[ThemeRow], width: int) -> Answer:
+    """1. How far each theme has got: progress, done of total, the RAG mix (``width``: the panel's)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     bar = width >= 48
     name_width = max(8, min(28, width - (30 if bar else 20)))
-    for number, theme in enumerate(summary.themes):
+    for number, (name, mean_here, complete, live, rags) in enumerate(rows):
         if number:
             text.append("\n")
-        name = theme.theme_name
         name = name if len(name) <= name_width else name[: name_width - 1] + "…"
         text.append_text(literal(name.ljust(name_width)))
         if bar:
             text.append(" ")
-            text.append_text(progress_bar(theme.progress.mean_progress, width=8))
+            text.append_text(progress_bar(mean_here, width=8))
         else:
-            mean_here = theme.progress.mean_progress
             text.append(" –  " if mean_here is None else f" {mean_here:3.0f}%", style="cyan")
-        text.append(f" {theme.progress.complete}/{theme.progress.live} ")
-        for rag in Rag:
-            count = getattr(theme.rag, rag.value)
-            if count:
-                text.append(f"{RAG_SYMBOL[rag]}{count}", style=RAG_STYLE[rag])
-    if not summary.themes:
+        text.append(f" {complete}/{live} ")
+        for rag, count in rags:
+            text.append(f"{RAG_SYMBOL[rag]}{count}", style=RAG_STYLE[rag])
+    if not rows:
         text.append("No themes yet.", style="dim")
     return headline, text
+
+
+def themes_answer(summary: PlanSummary, width: int) -> Answer:
+    """1. How far each theme has got (see :func:`themes_text`)."""
+    return themes_text(progress_headline(summary), theme_rows(summary), width)
 
 
 def money_answer(summary: PlanSummary, plan: Plan) -> Answer:

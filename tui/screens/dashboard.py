@@ -42,6 +42,7 @@ from tui.screens.answers import (
     money_answer,
     recommendations_answer,
     themes_answer,
+    themes_text,
 )
 from tui.screens.base import SectionScreen
 
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from store.returns import ChaseLine
     from store.rollups import ActionDeadline, KpiStatus, PlanSummary
     from store.snapshots import Snapshot
+
+READING_REST = "Reading the plan for the lists below …"
 
 ANSWERS = ("themes", "money", "recommendations", "kpis", "changes")
 """The board's five questions, in the order the dashboard answers them."""
@@ -218,6 +221,8 @@ class DashboardScreen(SectionScreen):
 
     SECTION: ClassVar[str] = "dashboard"
     judgements_open = False
+    early_shown = False
+    """Whether the sibling process's figures have been drawn (see :mod:`tui.early_figures`)."""
     _snapshot: Snapshot | None = None
     """The latest snapshot, kept once read (see :meth:`read_changes`)."""
 
@@ -254,6 +259,33 @@ class DashboardScreen(SectionScreen):
     def show_reading(self, heading: PlanHeading) -> None:
         self.query_one("#dash-heading", Static).update(heading_text(heading, judgements=False))
         self._show_figures(False)  # rather than empty panels
+        early = self.ipt.early
+        if early is not None:  # the answers, from the sibling process, while the plan is read here
+            self.query_one("#working", Static).update(Text(READING_REST, style="italic"))
+            self.query_one("#dash-answers").display = True
+            self._answer(
+                "themes", themes_text(early.progress_headline, early.theme_rows, self._answer_width())
+            )
+            self._answer("money", early.money)
+            self._answer("recommendations", early.recommendations)
+            self._answer("kpis", early.kpis)
+            self._answer("changes", ("Since the last board: reading…", Text("")))
+            judgements = self.query_one("#dash-judgements", Static)
+            judgements.display = early.judgements is not None
+            if early.judgements is not None:
+                judgements.update(early.judgements)
+            self.early_shown = True
+
+    @property
+    def figures_on_screen(self) -> bool:
+        """Whether the board's answers are drawn: from the plan read here, or from the sibling's."""
+        drawn_here = self.ipt.has_plan and self.shown_version == self.ipt.data_version
+        return drawn_here or (self.early_shown and self.ipt.early is not None)
+
+    def _answer_width(self) -> int:
+        """The width inside one answer panel: 3 columns from 150 columns wide, else 2."""
+        columns = 3 if self.size.width >= 150 else 2
+        return max(24, (self.size.width - 2 - (columns - 1)) // columns - 4)
 
     def _show_figures(self, shown: bool) -> None:
         for widget in self.query_one("#dashboard").children:
@@ -268,9 +300,7 @@ class DashboardScreen(SectionScreen):
 
     def _show_answers(self) -> None:
         plan, summary = self.ipt.plan, self.ipt.summary
-        columns = 3 if self.size.width >= 150 else 2
-        width = max(24, (self.size.width - 2 - (columns - 1)) // columns - 4)
-        self._answer("themes", themes_answer(summary, width))
+        self._answer("themes", themes_answer(summary, self._answer_width()))
         self._answer("money", money_answer(summary, plan))
         self._answer("recommendations", recommendations_answer(summary))
         self._answer("kpis", kpis_answer(summary))

@@ -10,12 +10,29 @@ of the watches of keys it has discarded.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Footer as TextualFooter
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
 
 class Footer(TextualFooter):
+    _recompose_pending = False
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._recompose_pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._recompose_pending = False
+        await self.recompose()
+
     async def recompose(self) -> None:
         await super().recompose()
         watchers: dict[str, list[tuple[Any, Any]]] = getattr(self, "__watchers", {})
