@@ -458,12 +458,12 @@ class PostgresStorage:
             raise ReadOnlyStore(self.where)
         with self._lock:
             with self._errors("waiting for another ipt to save"):
-                connection = self.connect()
+                connection = self._connect_to_save()
                 try:
                     connection.execute("BEGIN")
                 except psycopg.OperationalError:  # lost since its last use: nothing begun, connect again
                     self._drop_connection()
-                    connection = self.connect()
+                    connection = self._connect_to_save()
                     connection.execute("BEGIN")
                 self._in_change = True
                 try:
@@ -485,6 +485,14 @@ class PostgresStorage:
             finally:
                 if self._in_change:
                     self._end("ROLLBACK")
+
+    def _connect_to_save(self) -> psycopg.Connection[Any]:
+        """:meth:`connect` for a change about to begin: if the database cannot be reached (the
+        server is down or restarting), the message says plainly that nothing was saved."""
+        try:
+            return self.connect()
+        except DatabaseUnavailable as error:
+            raise DatabaseUnavailable(f"{error}; nothing was saved") from None
 
     def _end(self, statement: str) -> None:
         self._in_change = False

@@ -104,6 +104,9 @@ class ThrowawayServer:
         )  # fmt: skip
         if done.returncode != 0:
             raise NoServer(f"no PostgreSQL server: initdb failed: {_last_line(done)}")
+        self._start_server()
+
+    def _settings(self) -> str:
         # fsync off: a test server's data need not survive the machine. synchronous_commit off,
         # as a careless server might be set: ipt turns it on for its own changes, and the restart
         # test in tests/test_pg_faults.py fails if it did not.
@@ -112,6 +115,10 @@ class ThrowawayServer:
             settings += (
                 " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB"
             )
+        return settings
+
+    def _start_server(self) -> None:
+        settings = self._settings()
         log = self.folder / "server.log"
         done = self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", settings, "-w", "-t", str(START_SECONDS),
@@ -127,6 +134,17 @@ class ThrowawayServer:
         # open as long as the server runs.
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-m", "immediate", "-w", "-t", "30", "restart")
+
+    def halt(self) -> None:
+        """``pg_ctl stop -m immediate``, keeping its data: the server is down, as after a crash,
+        until :meth:`resume`."""
+        done = self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
+        if done.returncode != 0:
+            raise NoServer(f"the PostgreSQL server did not stop: {_last_line(done)}")
+
+    def resume(self) -> None:
+        """Start the server :meth:`halt` stopped, on the same data and socket."""
+        self._start_server()
 
     def stop(self) -> None:
         with contextlib.suppress(NoServer):

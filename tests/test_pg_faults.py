@@ -1,6 +1,7 @@
 """Survival on PostgreSQL: ``kill -9`` of ipt clients mid-change, a lock holder killed, the
 server restarted (``pg_ctl restart -m immediate``) during a stream of edits, and eight writers
-at once on the same and on different actions.
+at once on the same and on different actions. The tracker too: an edit saved across a server
+restart, others' changes heard again after it, and an edit refused while the server is down.
 
 Every acknowledged change is kept, nothing is half-applied, and the audit trail agrees with the
 data. `make test` kills 20 clients; `make faults` 100 (``IPT_PG_KILLS``).
@@ -14,7 +15,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from store.errors import StoreError
 from store.repository import Repository
@@ -22,6 +26,9 @@ from tests.conftest import make_plan
 from tests.pg_server import ThrowawayServer
 from tests.test_faults import FORK, _kill_during_saves
 from tests.test_lost_updates import WORKERS, Where, race, repo_of, report
+from tui.app import IptApp, make_app
+from tui.screens.action_form import ActionFormScreen
+from tui.screens.actions import ActionsScreen
 
 ON = date(2019, 10, 3)
 KILLS = int(os.environ.get("IPT_PG_KILLS", "20"))
@@ -139,3 +146,115 @@ def test_eight_writers_on_the_same_action_and_on_their_own(store: str) -> None:
     assert not result.refused
     assert notes == audited == result.texts()
     assert len(notes) == 400 and repo.revision == 401
+
+
+# The tracker across a server restart and while the server is down ----------------------
+
+
+async def _open_tracker(app: IptApp, pilot: Pilot[None]) -> None:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if app.repo is not None and app.plan_id is not None:
+            return
+    raise AssertionError("the tracker did not open the plan")
+
+
+async def _save_form(pilot: Pilot[None], form: ActionFormScreen) -> None:
+    """Press ctrl+s and wait until the form has its answer: closed (saved) or a problem shown."""
+    await pilot.press("ctrl+s")
+    for _ in range(500):
+        await pilot.pause(0.02)
+        if not form.saving:
+            break
+    await pilot.pause()
+
+
+def _form_problem(form: ActionFormScreen) -> str:
+    """What the open form says is wrong ("" when it closed, as it does once saved)."""
+    if not form.is_attached:
+        return ""
+    label = form.query_one("#problem-_form", Static)
+    return str(label.render()) if label.display else ""
+
+
+async def _listening(app: IptApp, pilot: Pilot[None], store: str) -> None:
+    """Wait until the tracker's LISTEN is in place (its connection's last statement)."""
+    label = store.rsplit("application_name=", 1)[1]
+    for _ in range(250):
+        with psycopg.connect(store, autocommit=True) as db:
+            row = db.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s AND query LIKE 'LISTEN %%'",
+                (label,),
+            ).fetchone()
+        if row is not None:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the tracker is not listening for changes")
+
+
+async def test_the_tracker_saves_an_edit_and_hears_of_others_after_a_server_restart(
+    store: str, pg_throwaway: ThrowawayServer | None, tmp_path: Path
+) -> None:
+    if pg_throwaway is None:
+        pytest.skip("IPT_TEST_PG names a server these tests did not start, so they do not restart it")
+    app = make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_tracker(app, pilot)
+        await _listening(app, pilot, store)
+        # (a) An edit typed as a user types it, the server restarted before it is saved: the
+        # tracker's connection died with the server, and the save makes it again.
+        await app.open_action("WF-01")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ActionFormScreen)
+        form.query_one("#field-owner", Input).value = "Jo Bloggs"
+        form.query_one("#field-note", Input).value = "Saved after the restart"
+        pg_throwaway.restart_immediately()
+        await _save_form(pilot, form)
+        assert _form_problem(form) == ""
+        assert isinstance(app.screen, ActionsScreen), "the form did not close as saved"
+        action = Repository(store).plan("test-plan").action("WF-01")
+        assert action.owner == "Jo Bloggs" and action.updates[-1].text == "Saved after the restart"
+        # (b) A change saved elsewhere reaches the tracker through its LISTEN, made again.
+        await _listening(app, pilot, store)
+        saved = time.perf_counter()
+        Repository(store).update_action("test-plan", "WF-02", {"progress": 64}, by="colleague", on=ON)
+        while time.perf_counter() - saved < 2.0:
+            await pilot.pause(0.02)
+            if app.plan.action("WF-02").progress == 64:
+                break
+        else:
+            raise AssertionError("the tracker did not pick up a change saved after the restart")
+        assert app.is_running
+
+
+async def test_an_edit_while_the_server_is_down_is_said_not_saved_then_saves_once_it_is_back(
+    store: str, pg_throwaway: ThrowawayServer | None, tmp_path: Path
+) -> None:
+    if pg_throwaway is None:
+        pytest.skip("IPT_TEST_PG names a server these tests did not start, so they do not stop it")
+    app = make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_tracker(app, pilot)
+        await app.open_action("WF-01")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ActionFormScreen)
+        form.query_one("#field-owner", Input).value = "Jo Bloggs"
+        form.query_one("#field-note", Input).value = "Typed while the server was down"
+        pg_throwaway.halt()
+        try:
+            await _save_form(pilot, form)
+            said = _form_problem(form)
+        finally:
+            pg_throwaway.resume()
+        print(f"\nsaving while the server was down: {said}")
+        assert "nothing was saved" in said
+        assert form.is_current and app.is_running  # the form stays open, the edits kept
+        assert form.query_one("#field-owner", Input).value == "Jo Bloggs"
+        await _save_form(pilot, form)
+        assert _form_problem(form) == ""
+        assert isinstance(app.screen, ActionsScreen), "the form did not close as saved"
+    action = Repository(store).plan("test-plan").action("WF-01")
+    assert action.owner == "Jo Bloggs"
+    assert [u.text for u in action.updates] == ["Typed while the server was down"]
