@@ -70,6 +70,10 @@ class StoreBusy(StoreError):
         )
 
 
+class StoreUnreachable(StoreError):
+    """The store cannot be reached just now (a database server down or restarting)."""
+
+
 class ReadOnlyStore(StoreError):
     """The store file or its folder cannot be written."""
 

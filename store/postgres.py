@@ -32,7 +32,7 @@ from psycopg.types.json import set_json_loads
 
 from store.backend import Changes, Data, Document
 from store.backend import is_database_url as is_database_url
-from store.errors import NewerSchema, ReadOnlyStore, SaveFailed, StoreBusy, StoreError
+from store.errors import NewerSchema, ReadOnlyStore, SaveFailed, StoreBusy, StoreError, StoreUnreachable
 from store.pg_schema import DATABASE_VERSION, apply_migrations, installed_version
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ KEY_FIELDS = {
 CONNECT_SECONDS = 10
 
 
-class DatabaseUnavailable(StoreError):
+class DatabaseUnavailable(StoreUnreachable):
     """The database cannot be reached or is not an ipt store yet; the message says what to do."""
 
 
@@ -725,11 +725,21 @@ class DatabaseShelf:
             raise ReadOnlyStore(self._storage.where)
         with self._lock:
             with self._own._errors("taking a snapshot"):
-                connection = self._db()
-                connection.execute("BEGIN")
+                connection = self._own._connect_to_save()
+                try:
+                    connection.execute("BEGIN")
+                except psycopg.OperationalError:  # lost since its last use (a restart): connect again
+                    self._own._drop_connection()
+                    connection = self._own._connect_to_save()
+                    connection.execute("BEGIN")
                 connection.execute(
                     "SELECT set_config('lock_timeout', %s, true)",
                     (f"{int(self._own.lock_timeout * 1000)}ms",),
+                )
+                # Acknowledged only once on disk, as a change is (see PostgresStorage.locked).
+                connection.execute(
+                    "SELECT set_config('synchronous_commit', 'on', true)"
+                    " WHERE current_setting('synchronous_commit') = 'off'"
                 )
                 connection.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.ipt_snapshots'))"

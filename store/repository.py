@@ -43,6 +43,7 @@ from store.errors import (
     NotFound,
     RuleBroken,
     StoreInvalid,
+    StoreUnreachable,
     StoreUnreadable,
 )
 from store.migrations import migrate
@@ -637,7 +638,13 @@ class Repository:
         self, plan_id: str, *, label: str, as_of: date, by: str, review_id: str | None = None
     ) -> SnapshotHeader:
         """Freeze the latest saved state of a plan, so the plan and its revision always match."""
-        self.reload_if_changed()
+        try:
+            self.reload_if_changed()
+        except StoreUnreachable as error:
+            message = str(error)
+            if "nothing was saved" not in message:
+                message += "; nothing was saved"
+            raise StoreUnreachable(message) from None
         return self.snapshots.take(
             self.plan(plan_id), label=label, as_of=as_of, by=by, revision=self.revision, review_id=review_id
         )

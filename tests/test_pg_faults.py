@@ -258,3 +258,25 @@ async def test_an_edit_while_the_server_is_down_is_said_not_saved_then_saves_onc
     action = Repository(store).plan("test-plan").action("WF-01")
     assert action.owner == "Jo Bloggs"
     assert [u.text for u in action.updates] == ["Typed while the server was down"]
+
+
+def test_a_snapshot_after_a_restart_is_taken_and_one_while_down_is_said_not_taken(
+    store: str, pg_throwaway: ThrowawayServer | None
+) -> None:
+    if pg_throwaway is None:
+        pytest.skip("IPT_TEST_PG names a server these tests did not start, so they do not stop it")
+    repo = Repository(store)
+    repo.take_snapshot("test-plan", label="September board", as_of=ON, by="pm")
+    pg_throwaway.restart_immediately()
+    # The snapshots' own connection died with the server: it is made again, not reported.
+    after = repo.take_snapshot("test-plan", label="October board", as_of=ON, by="pm")
+    pg_throwaway.halt()
+    try:
+        with pytest.raises(StoreError) as refused:
+            repo.take_snapshot("test-plan", label="November board", as_of=ON, by="pm")
+    finally:
+        pg_throwaway.resume()
+    assert "nothing was saved" in str(refused.value)
+    labels = [header.label for header in Repository(store).snapshots.latest("test-plan", 5)]
+    assert labels == ["September board", "October board"]
+    assert after.label == "October board"

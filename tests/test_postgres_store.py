@@ -393,6 +393,39 @@ async def test_an_open_tracker_shows_a_change_saved_elsewhere_within_a_second(
         print(f"\nsaved elsewhere to reloaded in the tracker: {shown * 1000:.0f} ms")
 
 
+async def test_asking_the_database_for_changes_never_holds_up_the_tracker(
+    filled: Repository, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from tui.app import make_app
+
+    app = make_app(pg_url, as_of=ON, by="PM", poll_seconds=60)
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.has_plan:
+                break
+        assert app.has_plan
+        version = app.data_version
+
+        def slow_answer(self: Repository) -> bool:
+            time.sleep(1.0)  # a server across a network that has gone quiet
+            return True
+
+        monkeypatch.setattr(Repository, "changed_on_disk", slow_answer)
+        started = time.perf_counter()
+        app.check_for_changes()
+        asked_in = time.perf_counter() - started
+        await pilot.press("2")  # keys are answered while the question waits
+        assert app.current_mode == "actions"
+        assert asked_in < 0.2, f"the tracker waited {asked_in:.2f} s for the database"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert app.data_version > version  # and when the answer came, the plan was read again
+
+
 def test_the_readme_grants_let_editors_edit_and_readers_only_read(
     filled: Repository, pg_url: str, pg_server: str
 ) -> None:

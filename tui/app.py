@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from store.collector import collector_paused
+from store.backend import is_database_url
 from store.errors import StoreError
 from store.first_look import PlanHeading, first_look
 from store.text import visible
@@ -643,8 +644,15 @@ class IptApp(App[None]):
             self._stop_watching = None
 
     def check_for_changes(self) -> None:
-        """Cheaply ask whether another process saved; if so, reload in a worker."""
+        """Cheaply ask whether another process saved; if so, reload in a worker.
+
+        A file is asked here (a read of its first bytes). A database is asked in a thread: over
+        a network that has gone, the question waits for libpq's connect timeout, and the
+        tracker must go on answering keys meanwhile."""
         if self.repo is None or self.plan_id is None:
+            return
+        if is_database_url(self.store_path):
+            self._check_database()
             return
         try:
             changed = self.repo.changed_on_disk()
@@ -652,6 +660,19 @@ class IptApp(App[None]):
             return
         if changed:
             self.reload_store()
+
+    @work(thread=True, exclusive=True, group="check", description="ask the database for changes")
+    def _check_database(self) -> None:
+        repo = self.repo
+        if repo is None:
+            return
+        try:
+            changed = repo.changed_on_disk()
+        except (OSError, StoreError):
+            return  # unreachable for now: asked again at the next poll or notification
+        if changed:
+            with contextlib.suppress(RuntimeError):  # the app has already stopped
+                self.call_from_thread(self.reload_store)
 
     @work(thread=True, exclusive=True, group="store", description="reload the store")
     def reload_store(self) -> None:
