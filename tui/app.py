@@ -34,8 +34,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from store.collector import collector_paused
 from store.backend import is_database_url
+from store.collector import collector_paused
 from store.errors import StoreError
 from store.first_look import PlanHeading, first_look
 from store.text import visible

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -126,6 +125,8 @@ class Sibling:
             with self._lock:
                 self._close()
                 self._reap()
+        import pickle
+
         try:
             figures = pickle.loads(b"".join(chunks)) if chunks else None  # our own child's
         except Exception:  # a child cut short: no early figures, never an error
@@ -174,6 +175,8 @@ def start(
         signal.alarm(CHILD_SECONDS)
         figures = work_out(path, plan_id, configured, as_of_for)
         if figures is not None:
+            import pickle
+
             payload = memoryview(pickle.dumps(figures, protocol=pickle.HIGHEST_PROTOCOL))
             while payload:
                 payload = payload[os.write(writing, payload) :]

@@ -9,27 +9,33 @@ the session, nor a ``q`` quit the tracker.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
-from textual import events
-from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Switch, TextArea
-
 if TYPE_CHECKING:
+    from textual import events
     from textual.widget import Widget
 
 FIRST_FIELD = "Input, TextArea, Select, SelectionList, Checkbox, RadioSet, Switch, OptionList, Button"
 """``AUTO_FOCUS`` of forms and dialogs: the first of these that can take focus, in the order
 they are laid out; never the scrolling container around them."""
 
-ENTRY_WIDGETS = (Input, TextArea, Select, SelectionList, Checkbox, RadioSet, Switch)
-"""Widgets a user types or chooses a value in."""
+
+
+@functools.cache
+def entry_widgets() -> tuple[type[Widget], ...]:
+    """Widgets a user types or chooses a value in (imported at the first key, not before the
+    first frame: the text area alone takes some 15 ms to import)."""
+    from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Switch, TextArea
+
+    return (Input, TextArea, Select, SelectionList, Checkbox, RadioSet, Switch)
 
 
 def in_a_field(focused: Widget | None) -> bool:
     """Whether ``focused`` is a field of a form (or inside one, as a drop-down's list is)."""
     if focused is None:
         return False
-    return any(isinstance(node, ENTRY_WIDGETS) for node in (focused, *focused.ancestors))
+    return any(isinstance(node, entry_widgets()) for node in (focused, *focused.ancestors))
 
 
 def swallow_typing(focused: Widget | None, event: events.Key) -> None:
