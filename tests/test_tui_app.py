@@ -33,7 +33,7 @@ from tui.screens.record_form import RecordFormScreen
 from tui.screens.samples import SamplesScreen
 from tui.screens.scorecard import ScorecardScreen
 from tui.settings import LIGHT_THEME, load_settings
-from tui.widgets.action_table import ActionTable
+from tui.widgets.action_table import _NOWHERE, ActionTable
 
 AS_OF = date(2019, 12, 2)
 SIZE = (100, 32)
@@ -709,6 +709,25 @@ async def test_scrolled_table_draws_the_cursor_on_the_right_row(tmp_path: Path) 
             assert list(ours) == list(theirs), f"line {y} differs"
         cursor_line = grid.render_line(grid.cursor_row - scroll_y + 1).text
         assert "WF-0044" in cursor_line
+        # Drawn ahead while idle: the row the next down key lands on, with the cursor on it,
+        # and this row without it, are in the cache already; that key's frame draws no row.
+        here = grid.cursor_coordinate
+
+        def drawn_again(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a row drawn ahead was drawn again")
+
+        grid._render_line_in_row = drawn_again  # type: ignore[assignment,method-assign]
+        ahead = grid._render_line(1 + 44, scroll_x, scroll_x + grid.size.width, style, here.down())
+        left = grid._render_line(1 + 43, scroll_x, scroll_x + grid.size.width, style, _NOWHERE)
+        assert "WF-0045" in ahead.text and "WF-0044" in left.text
+        del grid._render_line_in_row
+        await pilot.press("down")
+        await pilot.pause()
+        assert list(grid.render_line(grid.cursor_row - grid.scroll_offset.y + 1)) == list(
+            DataTable._render_line(
+                grid, grid.cursor_row + 1, scroll_x, scroll_x + grid.size.width, grid.rich_style
+            )
+        )
 
 
 async def test_moving_between_sections_does_not_keep_dead_footer_keys(store: Path) -> None:

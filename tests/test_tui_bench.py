@@ -20,7 +20,9 @@ def test_tui_figures_on_a_tiny_store() -> None:
         "start-up ratio: 200 actions / bare",
         "start-up ratio: Oldham figures / bare",
         "start-up ratio: 200 figures / bare",
+        "down key to next frame, bare DataTable",
         "down key to next frame, 200 actions",
+        "down key ratio: ipt / bare DataTable",
     ]
     for row in figures:
         assert row["median"] > 0, row

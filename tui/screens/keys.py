@@ -21,7 +21,6 @@ FIRST_FIELD = "Input, TextArea, Select, SelectionList, Checkbox, RadioSet, Switc
 they are laid out; never the scrolling container around them."""
 
 
-
 @functools.cache
 def entry_widgets() -> tuple[type[Widget], ...]:
     """Widgets a user types or chooses a value in (imported at the first key, not before the

@@ -89,10 +89,15 @@ class PagedTable(DataTable[Text]):
     """
 
     _frame_style = Style()
+    _warm_pending = False
 
-    def _cursor_for_row(self, row_key: RowKey) -> tuple[Coordinate, Coordinate]:
-        """Where the cursor and the hover are, as far as drawing ``row_key`` goes."""
-        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+    def _cursor_for_row(
+        self, row_key: RowKey, cursor_at: Coordinate | None = None
+    ) -> tuple[Coordinate, Coordinate]:
+        """Where the cursor (or ``cursor_at``, where it is about to be) and the hover are, as
+        far as drawing ``row_key`` goes."""
+        cursor = self.cursor_coordinate if cursor_at is None else cursor_at
+        hover = self.hover_coordinate
         if self.cursor_type != "row":
             return cursor, hover
         row = self._row_locations.get(row_key)
@@ -101,6 +106,44 @@ class PagedTable(DataTable[Text]):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._frame_style = self.rich_style
         return super().render_lines(crop)
+
+    def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        if self.cursor_type == "row" and not self._warm_pending:
+            self._warm_pending = True
+            self.call_after_refresh(self._warm_ahead)
+
+    def _warm_ahead(self) -> None:
+        """Once the frame is drawn: draw, into the line cache, what the next move up or down
+        will need and has never drawn, so that key's frame only has to look it up.
+
+        Moving down the cursor lands on a row never drawn with the cursor on it (once the
+        table scrolls it has not been drawn at all) and leaves a row never drawn without it:
+        together two rows of Rich rendering, most of a key's drawing at 10,000 actions."""
+        self._warm_pending = False
+        if not self.row_count or self.cursor_type != "row":
+            return
+        row = self.cursor_row
+        here = self.cursor_coordinate
+        scroll_x = self.scroll_offset.x
+        lines = self._row_lines()
+        for target, cursor_at in ((row, _NOWHERE), (row + 1, here.down()), (row - 1, here.up())):
+            for y in lines.get(target, ()):
+                self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style, cursor_at)
+
+    def _row_lines(self) -> dict[int, list[int]]:
+        """The table's line numbers (below the header) of the rows around the cursor."""
+        header = self.header_height if self.show_header else 0
+        row = self.cursor_row
+        wanted = [index for index in (row - 1, row, row + 1) if 0 <= index < self.row_count]
+        offsets = self._y_offsets
+        if len(offsets) == self.row_count:  # every row one line high, as the actions' are
+            return {index: [header + index] for index in wanted}
+        found: dict[int, list[int]] = {}
+        for index in wanted:
+            key = self._row_locations.get_key(index)
+            found[index] = [header + y for y, (at, _) in enumerate(offsets) if at == key]
+        return found
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -113,13 +156,15 @@ class PagedTable(DataTable[Text]):
             y += scroll_y
         return self._render_line(y, scroll_x, scroll_x + width, self._frame_style)
 
-    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+    def _render_line(
+        self, y: int, x1: int, x2: int, base_style: Style, cursor_at: Coordinate | None = None
+    ) -> Strip:
         width = self.size.width
         try:
             row_key, y_offset_in_row = self._get_offsets(y)
         except LookupError:
             return Strip.blank(width, base_style)
-        cursor, hover = self._cursor_for_row(row_key)
+        cursor, hover = self._cursor_for_row(row_key, cursor_at)
         cache_key = (
             y,
             x1,
