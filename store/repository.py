@@ -390,6 +390,11 @@ class Repository:
         """The revision this object last loaded."""
         self.token: str | None = None
         self._plans: dict[str, Plan] = {}
+        self._held: dict[str, list[tuple[EntityKind, Any, BaseModel | None]]] = {}
+        """Changes committed to each plan's entities, not yet put into its cached plan (see
+        :meth:`_patch_cache`)."""
+        self._patch_lock = threading.Lock()
+        """Held only while changes are held or put in: never while saving or reading the store."""
         self._positions: dict[tuple[str, str], tuple[list[Any], dict[Any, int]]] = {}
         """Where each key sits in a cached plan's list (the list it indexes, key → position), so
         patching one entity in after a save does not search 50,000 actions for it."""
@@ -407,7 +412,7 @@ class Repository:
         if header.review_id is None:
             return True
         self.reload_if_changed()
-        plan = self._plans.get(header.plan_id)
+        plan = self.plan(header.plan_id) if header.plan_id in self._plans else None
         return plan is not None and any(
             session.id == header.review_id and session.snapshot_id == header.id for session in plan.reviews
         )
@@ -429,7 +434,9 @@ class Repository:
         with self._thread_lock, collector_paused():
             try:
                 data = self.storage.load()
-                self._plans = self._validate_all(data)
+                plans = self._validate_all(data)
+                with self._patch_lock:  # what was held is in what was read
+                    self._plans, self._held = plans, {}
             except DamagedStore as error:
                 if self.path is not None:
                     from store.backup import describe_backup
@@ -543,6 +550,9 @@ class Repository:
         return [self._plans[plan_id].header for plan_id in self.plan_ids()]
 
     def plan(self, plan_id: str) -> Plan:
+        if plan_id in self._held:
+            with self._patch_lock:
+                self._put_held(plan_id)
         try:
             return self._plans[plan_id]
         except KeyError:
@@ -582,7 +592,9 @@ class Repository:
                     current = self.storage.load()
                     on_disk, token = self._meta(current)
                     if on_disk != self.revision or token != self.token:
-                        self._plans = self._validate_all(current)
+                        plans = self._validate_all(current)
+                        with self._patch_lock:  # what was held is in what was read
+                            self._plans, self._held = plans, {}
                         self.revision, self.token = on_disk, token
                 on_disk = self.revision
                 txn = Transaction(self.storage.begin(), by=by, at=self.clock())
@@ -602,37 +614,62 @@ class Repository:
                 self._patch_cache(*patch)
 
     def _patch_cache(self, plan_id: str, kind: EntityKind | None, key: Any, model: BaseModel | None) -> None:
-        """Bring one cached plan up to date with a committed change, without revalidating it all."""
-        if kind is None:  # the plan itself: added, removed or its header changed
+        """Bring one cached plan up to date with a committed change, without revalidating it all.
+
+        A changed entity is held until the plan is next read (:meth:`plan`), and then all held
+        for it go in at once: copying a 50,000-action list on every save would make each of a
+        run of saves cost in proportion to the plan."""
+        with self._patch_lock:
+            if kind is not None:
+                if plan_id in self._plans:
+                    self._held.setdefault(plan_id, []).append((kind, key, model))
+                return
+            # The plan itself: added, removed or its header changed.
+            self._put_held(plan_id)
             if model is None:
                 self._plans.pop(plan_id, None)
             elif isinstance(model, Plan):
                 self._plans[plan_id] = model
             else:
                 self._plans[plan_id] = self._plans[plan_id].model_copy(update=dict(model))
+
+    def _put_held(self, plan_id: str) -> None:
+        """Put the changes held for ``plan_id`` into its cached plan: one copy of each list changed."""
+        held = self._held.pop(plan_id, None)
+        plan = self._plans.get(plan_id)
+        if not held or plan is None:
             return
-        plan = self._plans[plan_id]
-        stored = getattr(plan, kind.table)
-        known = self._positions.get((plan_id, kind.table))
-        if known is not None and known[0] is stored:
-            positions = known[1]
-        else:  # first patch of this list since it was read: index it once
-            positions = {}
-            for i, item in enumerate(stored):
-                positions.setdefault(getattr(item, kind.key_field), i)
-        items = list(stored)
-        position = positions.get(key)
-        if model is None:
-            if position is not None:
-                del items[position]
-                positions = {k: (i - 1 if i > position else i) for k, i in positions.items() if k != key}
-        elif position is None:
-            positions[key] = len(items)
-            items.append(model)
-        else:
-            items[position] = model
-        self._plans[plan_id] = plan.model_copy(update={kind.table: items})
-        self._positions[(plan_id, kind.table)] = (items, positions)
+        tables: dict[str, list[tuple[EntityKind, Any, BaseModel | None]]] = {}
+        for kind, key, model in held:
+            tables.setdefault(kind.table, []).append((kind, key, model))
+        update: dict[str, list[Any]] = {}
+        for table, changes in tables.items():
+            key_field = changes[0][0].key_field
+            stored = getattr(plan, table)
+            known = self._positions.get((plan_id, table))
+            if known is not None and known[0] is stored:
+                positions = known[1]
+            else:  # first change to this list since it was read: index it once
+                positions = {}
+                for i, item in enumerate(stored):
+                    positions.setdefault(getattr(item, key_field), i)
+            items = list(stored)
+            for _, key, model in changes:
+                position = positions.get(key)
+                if model is None:
+                    if position is not None:
+                        del items[position]
+                        positions = {
+                            k: (i - 1 if i > position else i) for k, i in positions.items() if k != key
+                        }
+                elif position is None:
+                    positions[key] = len(items)
+                    items.append(model)
+                else:
+                    items[position] = model
+            update[table] = items
+            self._positions[(plan_id, table)] = (items, positions)
+        self._plans[plan_id] = plan.model_copy(update=update)
 
     def take_snapshot(
         self, plan_id: str, *, label: str, as_of: date, by: str, review_id: str | None = None

@@ -446,3 +446,29 @@ def test_no_backup_no_offer(store_path: Path) -> None:
     with pytest.raises(StoreUnreadable) as excinfo:
         Repository(store_path)
     assert "previous good version" not in str(excinfo.value)
+
+
+def test_changes_held_for_the_cached_plan_all_go_in_when_it_is_next_read(repo: Repository) -> None:
+    """Saves hold their changes for the cached plan until it is read; then all go in, in order:
+    replaced, added and removed entities, across tables, the same as a fresh read shows."""
+    repo.add_plan(make_plan(actions=5), by="pm")
+    before = repo.plan("test-plan")
+    repo.update_action("test-plan", "WF-02", {"progress": 40}, by="pm", on=ON)
+    repo.save("test-plan", Action(ref="WF-09", theme="WF", title="Added"), by="pm", create=True)
+    repo.delete("test-plan", Action, "WF-01", by="pm")
+    repo.update_action("test-plan", "WF-04", {"progress": 80}, by="pm", on=ON, note="Nearly there")
+    repo.save("test-plan", Recommendation(number=4, text="A fourth"), by="pm", create=True)
+    repo.update_action("test-plan", "WF-09", {"progress": 10}, by="pm", on=ON)
+    after = repo.plan("test-plan")
+    assert [a.ref for a in before.actions] == ["WF-01", "WF-02", "WF-03", "WF-04", "WF-05"]  # untouched
+    assert [a.ref for a in after.actions] == ["WF-02", "WF-03", "WF-04", "WF-05", "WF-09"]
+    assert [(a.ref, a.progress) for a in after.actions if a.progress] == [
+        ("WF-02", 40),
+        ("WF-04", 80),
+        ("WF-09", 10),
+    ]
+    assert [r.number for r in after.recommendations] == [1, 2, 3, 4]
+    fresh = Repository(repo.storage)
+    fresh.load()
+    assert fresh.plan("test-plan") == after
+    assert repo.plan("test-plan") is after  # nothing more held: read again, the same object
