@@ -123,7 +123,11 @@ else:
     app.run(headless=True, size=(120, 40))
     if not app.reached:
         raise SystemExit("the dashboard was never drawn")
-print("drawn at", drawn_at[0])
+print("drawn at", drawn_at[0], flush=True)
+if kind not in ("bare", "models"):
+    from tui.app import leave_if_still_reading
+
+    leave_if_still_reading(0)  # as `ipt` does after its tracker closes
 """
 
 

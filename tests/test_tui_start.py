@@ -210,3 +210,46 @@ def test_heading_text_leaves_out_what_the_plan_does_not_say() -> None:
     )
     inadequate = text.plain.index("Inadequate")
     assert any(span.style == "bold red" and span.start <= inadequate < span.end for span in text.spans)
+
+
+LEAVE_WHILE_READING = r"""
+import sys, threading, time
+from tui import app as A
+
+started = threading.Event()
+
+async def read_on():
+    def slow():
+        started.set()
+        time.sleep(30)  # a large store still being read
+    await A.in_daemon_thread(slow)
+
+import asyncio
+
+async def main():
+    asyncio.ensure_future(read_on())
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+
+asyncio.run(main())
+print("tracker closed", flush=True)
+A.leave_if_still_reading(0)
+print("not reached")
+"""
+
+
+def test_leaving_while_the_store_is_still_read_ends_the_process_at_once_and_cleanly() -> None:
+    import subprocess
+    import sys
+    import time
+
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVE_WHILE_READING],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "tracker closed\n", "")
+    assert time.perf_counter() - began < 20  # not waiting for the reading thread's 30 s

@@ -19,7 +19,10 @@ import contextlib
 import functools
 import getpass
 import importlib
+import os
+import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -136,8 +139,29 @@ async def in_daemon_thread(function: Callable[[], T]) -> T:
         with contextlib.suppress(RuntimeError):  # the app, and its loop, have already closed
             loop.call_soon_threadsafe(outcome)
 
-    threading.Thread(target=run, name=f"ipt {getattr(function, '__name__', 'reader')}", daemon=True).start()
+    thread = threading.Thread(target=run, name=f"ipt {getattr(function, '__name__', 'reader')}", daemon=True)
+    _readers.add(thread)
+    thread.start()
     return await future
+
+
+_readers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+"""The daemon threads :func:`in_daemon_thread` started."""
+
+
+def leave_if_still_reading(code: int) -> None:
+    """After the tracker has closed: if a reading thread is still at work (the tracker was left
+    while a large store was being read), leave the process now with ``code``.
+
+    Left to finish, the interpreter would stop that thread on its way out, possibly inside
+    pydantic's compiled validator, and a thread stopped there aborts the whole process
+    (SIGABRT, a core dump instead of a clean exit). The thread only reads, so there is nothing
+    to finish: the output is flushed and the process leaves."""
+    if any(thread.is_alive() for thread in list(_readers)):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def command_providers() -> type[Provider]:

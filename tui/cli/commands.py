@@ -594,6 +594,9 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
         config_path=default_config_path(),
     )
     app.run()
+    from tui.app import leave_if_still_reading
+
+    leave_if_still_reading(EXIT_OK)
     return EXIT_OK
 
 
