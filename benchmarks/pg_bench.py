@@ -5,7 +5,8 @@
   On PostgreSQL an edit writes one row, so it should stay flat: 50,000 / 1,000 at most 1.2x.
   The PostgreSQL edits take turns across the sizes (100 each), so the disk's drift is shared.
 - **open**: ``Repository(store)`` on a new object (read and validate every plan) at 10,000
-  actions, PostgreSQL as a ratio to the file.
+  actions, PostgreSQL as a ratio to the file; and the tracker, from its start to the
+  dashboard's figures drawn, the same way.
 - **throughput**: 8 forked writers adding notes at once on PostgreSQL: edits per second and the
   90th percentile of one edit's time.
 - **notify**: from a save's return to another repository's listener hearing of it (LISTEN/NOTIFY),
@@ -43,6 +44,7 @@ from store.repository import Repository
 AS_OF = date(2020, 1, 15)
 EDITS = 15
 PG_EDITS = 100
+DASHBOARD_RUNS = 5
 """Edits per size on PostgreSQL: each is ms, not the file's tenths of a second, and its commit
 waits on a disk flush whose time varies, so more are needed for a steady median."""
 WRITERS = 8
@@ -131,6 +133,20 @@ def time_edits_in_turns(stores: dict[int, tuple[str, Plan]], runs: int) -> dict[
             if run:  # the first round is a warm-up
                 samples[size].append(time.perf_counter() - started)
     return samples
+
+
+def dashboard_figures(path: Path, url: str, runs: int) -> tuple[float, float]:
+    """Median ms from starting the tracker (a fresh process, headless) to the dashboard's
+    figures drawn, on the file and on the database, taking turns (see benchmarks.tui_bench)."""
+    from benchmarks.tui_bench import compile_project, start_up_once
+
+    compile_project()
+    times: dict[str, list[float]] = {"file": [], "postgres": []}
+    for run in range(runs):
+        order: list[tuple[str, Path | str]] = [("file", path), ("postgres", url)]
+        for name, where in order if run % 2 == 0 else order[::-1]:
+            times[name].append(start_up_once("figures", where, AS_OF))
+    return median_ms(times["file"]), median_ms(times["postgres"])
 
 
 def time_opens(where: Path | str, runs: int) -> list[float]:
@@ -242,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
                 figures["open_ms"] = {"file": file_open, "postgres": pg_open}
                 print(f"open at 10,000 actions: {pg_open:.0f} ms on PostgreSQL, {file_open:.0f} ms on a file "
                       f"({pg_open / file_open:.2f}x)", flush=True)  # fmt: skip
+                file_figures, pg_figures = dashboard_figures(path, url, DASHBOARD_RUNS)
+                figures["dashboard_ms"] = {"file": file_figures, "postgres": pg_figures}
+                print(f"tracker started to dashboard figures drawn at 10,000 actions: {pg_figures:.0f} ms on "
+                      f"PostgreSQL, {file_figures:.0f} ms on a file ({pg_figures / file_figures:.2f}x)",
+                      flush=True)  # fmt: skip
         for size, pg_edits in time_edits_in_turns(stores, PG_EDITS).items():
             figures["edit_ms"][size]["postgres"] = median_ms(pg_edits)
             print(

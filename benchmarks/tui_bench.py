@@ -118,8 +118,9 @@ else:
                 self.reached = True
                 self.call_after_refresh(leave, self)
 
-    app = Probe(Path(store), as_of=date.fromisoformat(as_of), by="bench", poll_seconds=0,
-                settings_path=Path(store).with_name("settings.json"))
+    database = "://" in store  # a PostgreSQL URL (see benchmarks/pg_bench.py)
+    app = Probe(store if database else Path(store), as_of=date.fromisoformat(as_of), by="bench",
+                poll_seconds=0, settings_path=None if database else Path(store).with_name("settings.json"))
     app.run(headless=True, size=(120, 40))
     if not app.reached:
         raise SystemExit("the dashboard was never drawn")
@@ -137,7 +138,7 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[index]
 
 
-def start_up_once(kind: str, store: Path | None, as_of: date) -> float:
+def start_up_once(kind: str, store: Path | str | None, as_of: date) -> float:
     """Wall-clock seconds from starting a fresh process to its first interactive frame.
 
     The clock stops at the frame, not when the process has gone: the time a process takes

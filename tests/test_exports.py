@@ -31,6 +31,7 @@ from store.exports import (
     load_pack_json,
     md_escape,
     neutralise,
+    render_pack,
 )
 from store.models import ActionUpdate, Plan, Rag
 from tests.conftest import make_plan
@@ -422,3 +423,20 @@ def test_html_keeps_refs_and_dates_whole_and_prints_wide_tables_landscape() -> N
     gaps = re.search(r"Gaps: recommendations with no live action</td><td[^>]*>(\d+)</td>", html)
     assert gaps is not None and gaps[1] == "0"
     assert re.search(r"Gap numbers</td><td[^>]*>none</td>", html)
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json", "html", "xlsx"])
+def test_a_pack_of_a_stored_plan_is_the_same_from_every_store(backend: str | Path | None, fmt: str) -> None:
+    """Memory, a file and PostgreSQL give back the plan so exactly that its pack, comparison
+    with the latest snapshot included, is byte for byte the pack of the plan as written."""
+    from store.repository import Repository
+
+    plan = oldham()
+    repo = Repository(backend)
+    repo.add_plan(plan, by="pm")
+    header = repo.take_snapshot(plan.id, label="October board", as_of=BEFORE, by="pm")
+    stored, snapshot = repo.plan(plan.id), repo.snapshots.get(header.id)
+    assert stored == plan and snapshot.plan == plan
+    comparison = compare_plans(snapshot.plan, snapshot.as_of, stored, AS_OF)
+    expected = render_pack(plan, as_of=AS_OF, fmt=fmt, comparison=compare_plans(plan, BEFORE, plan, AS_OF))
+    assert render_pack(stored, as_of=AS_OF, fmt=fmt, comparison=comparison) == expected
