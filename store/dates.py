@@ -111,3 +111,14 @@ def duration_words(days: int) -> str:
     else:
         amount, unit = days // 365, "year"
     return f"{amount} {unit}{'' if amount == 1 else 's'}"
+
+
+def assessed_on(chosen: date | None, reported_on: date | None, today: date) -> tuple[date, str]:
+    """The day to assess a plan against, and why: the day asked for ("chosen"), else the day
+    the plan's figures were reported ("reported", so a sample opens inside its own period
+    rather than years late), else ``today`` ("today")."""
+    if chosen is not None:
+        return chosen, "chosen"
+    if reported_on is not None:
+        return reported_on, "reported"
+    return today, "today"

@@ -262,3 +262,44 @@ async def test_figures_of_another_state_of_the_store_are_not_shown(
         assert screen.query_one("#dash-answers").display
         assert not screen.query_one("#dash-overall").display  # the rest waits for the reading here
         assert "Reading the plan for the lists below" in str(screen.query_one("#working", Static).render())
+
+
+FOR_COMMAND = r"""
+import json, sys
+from datetime import date
+from pathlib import Path
+from tui import early_figures
+
+assert "textual" not in sys.modules  # forked before the tracker is imported
+chosen = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "-" else None
+sibling = early_figures.start_for_command(Path(sys.argv[1]), None, chosen, Path(sys.argv[2]))
+figures = sibling.receive()
+print(json.dumps([figures.plan_id, figures.as_of.isoformat()]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sibling is forked on Linux only")
+def test_ipt_forks_before_the_tracker_for_the_plan_and_day_the_tracker_will_show(
+    oldham: Path, tmp_path: Path
+) -> None:
+    # Alphabetically first, so not the plan opened by default (the latest to start, then by id).
+    other = load_sample("oldham-2019").plan.model_copy(update={"id": "another", "name": "Another plan"})
+    Repository(oldham).add_plan(other, by="test")
+    assert Repository(oldham).default_plan_id() == "oldham-2019"
+    config = tmp_path / "config.toml"
+    config.write_text('plan = "another"\n')
+
+    def run(day: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", FOR_COMMAND, str(oldham), str(config), day],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        said: list[str] = json.loads(done.stdout)
+        return said
+
+    assert run("-") == ["another", "2019-10-01"]  # config.toml's plan, as of its reported day
+    assert run("2020-01-31") == ["another", "2020-01-31"]  # --as-of

@@ -39,6 +39,7 @@ from textual.timer import Timer
 
 from store.backend import is_database_url
 from store.collector import collector_paused
+from store.dates import assessed_on
 from store.errors import StoreError
 from store.first_look import PlanHeading, first_look
 from store.text import visible
@@ -228,6 +229,7 @@ class IptApp(App[None]):
         poll_seconds: float = 2.0,
         settings_path: Path | None = None,
         config_path: Path | None = None,
+        sibling: Sibling | None = None,
     ) -> None:
         super().__init__()
         from tui.config import read_config
@@ -260,8 +262,9 @@ class IptApp(App[None]):
         """Stops the store telling the tracker of others' saves (a database's LISTEN)."""
         self._changes: list[tuple[int, frozenset[str] | None]] = []
         """(data version, refs of the actions that alone changed, or None for anything else)."""
-        self._sibling: Sibling | None = None
-        """A child process working out the dashboard's figures while the first frame is drawn."""
+        self._sibling: Sibling | None = sibling
+        """A child process working out the dashboard's figures while the first frame is drawn
+        (forked by ``ipt`` before it imports Textual, or else by :meth:`run`)."""
         self._look_token: str | None = None
         self.early: EarlyFigures | None = None
         """The dashboard's figures as the sibling worked them out, until the store is read here."""
@@ -269,7 +272,7 @@ class IptApp(App[None]):
     def run(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Run the tracker; on a store file, fork the sibling that works out the dashboard's
         figures first (see :mod:`tui.early_figures`; tests' ``run_test`` never forks)."""
-        if isinstance(self.store_path, Path):
+        if self._sibling is None and isinstance(self.store_path, Path):
             self._sibling = early_figures.start(
                 self.store_path,
                 self.requested_plan_id,
@@ -316,11 +319,7 @@ class IptApp(App[None]):
         """The day to assess a plan reported on ``reported_on`` against, and why: the day asked
         for ("chosen"), else the plan's reported day ("reported", so a sample opens inside its
         own period rather than years late), else "today"."""
-        if self.chosen_as_of is not None:
-            return self.chosen_as_of, "chosen"
-        if reported_on is not None:
-            return reported_on, "reported"
-        return date.today(), "today"
+        return assessed_on(self.chosen_as_of, reported_on, date.today())
 
     def set_as_of(self, day: date | None) -> None:
         """Assess the plan as of ``day`` from now on (None: back to the plan's own day)."""
@@ -831,6 +830,7 @@ def make_app(
     poll_seconds: float = 2.0,
     settings_path: Path | None = None,
     config_path: Path | None = None,
+    sibling: Sibling | None = None,
 ) -> IptApp:
     """Build the app on a store file or a ``postgresql://`` URL. ``as_of``: the day to assess
     against (tests fix it; the command line passes ``--as-of``); None: the plan's reported day,
@@ -848,4 +848,5 @@ def make_app(
         poll_seconds=poll_seconds,
         settings_path=settings_path,
         config_path=config_path,
+        sibling=sibling,
     )

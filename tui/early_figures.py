@@ -184,3 +184,15 @@ def start(
         pass
     finally:
         os._exit(0)
+
+
+def start_for_command(
+    path: Path, plan_id: str | None, chosen: date | None, config_path: Path | None
+) -> Sibling | None:
+    """:func:`start`, as ``ipt`` calls it before importing the tracker: the plan config.toml
+    names, and the day the tracker will assess against, worked out as the tracker does."""
+    from store.dates import assessed_on
+    from tui.config import read_config
+
+    configured = read_config(config_path, tuple).plan  # only its plan: the tracker reads it all
+    return start(path, plan_id, configured, lambda reported: assessed_on(chosen, reported, date.today())[0])

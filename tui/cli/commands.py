@@ -582,16 +582,28 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     plan's reported day (a sample's) or today; the tracker's header shows which. Display
     settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
     """
-    from tui.app import make_app
+    from tui import early_figures
     from tui.settings import default_config_path, default_settings_path
 
+    where = store_location(args)
+    as_of = getattr(args, "tui_as_of", None)
+    config_path = default_config_path()
+    # Forked before Textual is imported, the child has the figures ready sooner.
+    sibling = (
+        early_figures.start_for_command(where, args.plan, as_of, config_path)
+        if isinstance(where, Path)
+        else None
+    )
+    from tui.app import make_app
+
     app = make_app(
-        store_location(args),
+        where,
         plan_id=args.plan,
-        as_of=getattr(args, "tui_as_of", None),
+        as_of=as_of,
         by=by_name(args),
         settings_path=default_settings_path(),
-        config_path=default_config_path(),
+        config_path=config_path,
+        sibling=sibling,
     )
     app.run()
     from tui.app import leave_if_still_reading
