@@ -91,13 +91,6 @@ if kind in ("bare", "models"):
 
     Bare().run(headless=True, size=(120, 40))
 else:
-    # As `ipt` does: the sibling that works out the dashboard's figures is forked first,
-    # before Textual is imported (see tui/early_figures.py).
-    from tui import early_figures
-
-    database = "://" in store  # a PostgreSQL URL (see benchmarks/pg_bench.py)
-    sibling = None if database else early_figures.start_for_command(
-        Path(store), None, date.fromisoformat(as_of), None)
     from tui.app import IptApp
     from tui.screens.dashboard import DashboardScreen
 
@@ -125,9 +118,9 @@ else:
                 self.reached = True
                 self.call_after_refresh(leave, self)
 
+    database = "://" in store  # a PostgreSQL URL (see benchmarks/pg_bench.py)
     app = Probe(store if database else Path(store), as_of=date.fromisoformat(as_of), by="bench",
-                poll_seconds=0, settings_path=None if database else Path(store).with_name("settings.json"),
-                sibling=sibling)
+                poll_seconds=0, settings_path=None if database else Path(store).with_name("settings.json"))
     app.run(headless=True, size=(120, 40))
     if not app.reached:
         raise SystemExit("the dashboard was never drawn")

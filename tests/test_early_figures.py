@@ -235,7 +235,7 @@ def test_the_tracker_draws_the_siblings_figures_before_its_own_reading_and_they_
 async def test_figures_of_another_state_of_the_store_are_not_shown(
     oldham: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def never_read(self: IptApp, storage: object) -> None:
+    def never_read(self: IptApp, storage: object) -> None:
         return None  # the store is still being read: only the sibling's figures may come
 
     monkeypatch.setattr(IptApp, "open_store", never_read)
@@ -251,11 +251,11 @@ async def test_figures_of_another_state_of_the_store_are_not_shown(
             EarlyFigures(**{**figures.__dict__, "as_of": date(2020, 3, 31)}),
             EarlyFigures(**{**figures.__dict__, "plan_id": "another-plan"}),
         ):
-            app.post_message(IptApp.EarlyFiguresReady(stale))
+            app.post_message(IptApp.EarlyFiguresReady(stale, None))
             await pilot.pause()
             assert not screen.early_shown and app.early is None
             assert not screen.query_one("#dash-answers").display
-        app.post_message(IptApp.EarlyFiguresReady(figures))
+        app.post_message(IptApp.EarlyFiguresReady(figures, None))
         await pilot.pause()
         assert screen.early_shown and screen.figures_on_screen
         assert str(themes.border_title) == figures.progress_headline
@@ -264,42 +264,41 @@ async def test_figures_of_another_state_of_the_store_are_not_shown(
         assert "Reading the plan for the lists below" in str(screen.query_one("#working", Static).render())
 
 
-FOR_COMMAND = r"""
-import json, sys
-from datetime import date
-from pathlib import Path
-from tui import early_figures
+class FakeSibling:
+    """Stands in for the forked child: answers after ``seconds`` with ``figures``."""
 
-assert "textual" not in sys.modules  # forked before the tracker is imported
-chosen = date.fromisoformat(sys.argv[3]) if sys.argv[3] != "-" else None
-sibling = early_figures.start_for_command(Path(sys.argv[1]), None, chosen, Path(sys.argv[2]))
-figures = sibling.receive()
-print(json.dumps([figures.plan_id, figures.as_of.isoformat()]))
-"""
+    def __init__(self, seconds: float, figures: EarlyFigures | None) -> None:
+        import threading
+
+        self.seconds, self.figures = seconds, figures
+        self.abandoned = threading.Event()
+
+    def receive(self) -> EarlyFigures | None:
+        self.abandoned.wait(self.seconds)
+        return self.figures
+
+    def abandon(self) -> None:
+        self.abandoned.set()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sibling is forked on Linux only")
-def test_ipt_forks_before_the_tracker_for_the_plan_and_day_the_tracker_will_show(
-    oldham: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("seconds", "sends"), [(0.0, False), (0.0, True), (5.0, True)], ids=["none sent", "sent", "slow"]
+)
+async def test_the_tracker_reads_the_store_itself_after_the_sibling_or_without_waiting_long(
+    oldham: Path, seconds: float, sends: bool
 ) -> None:
-    # Alphabetically first, so not the plan opened by default (the latest to start, then by id).
-    other = load_sample("oldham-2019").plan.model_copy(update={"id": "another", "name": "Another plan"})
-    Repository(oldham).add_plan(other, by="test")
-    assert Repository(oldham).default_plan_id() == "oldham-2019"
-    config = tmp_path / "config.toml"
-    config.write_text('plan = "another"\n')
+    import time
 
-    def run(day: str) -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", FOR_COMMAND, str(oldham), str(config), day],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        said: list[str] = json.loads(done.stdout)
-        return said
-
-    assert run("-") == ["another", "2019-10-01"]  # config.toml's plan, as of its reported day
-    assert run("2020-01-31") == ["another", "2020-01-31"]  # --as-of
+    app = make_app(oldham, as_of=None, by="test", poll_seconds=0, settings_path=oldham.with_name("s.json"))
+    sibling = FakeSibling(seconds, figures_of(oldham) if sends else None)
+    app._sibling = sibling  # type: ignore[assignment]  # as run() would have forked one
+    async with app.run_test(size=(120, 40)) as pilot:
+        began = time.perf_counter()
+        while not app.has_plan and time.perf_counter() - began < 4.0:
+            await pilot.pause(0.05)
+        assert app.has_plan, "the tracker never read the store itself"
+        # A sibling still at work is not waited for: the tracker reads after EARLY_WAIT.
+        assert time.perf_counter() - began < 3.0
+        assert sibling.abandoned.is_set() or seconds == 0.0  # stopped once no longer wanted
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.figures_on_screen

@@ -146,6 +146,10 @@ async def in_daemon_thread(function: Callable[[], T]) -> T:
     return await future
 
 
+EARLY_WAIT = 0.5
+"""Seconds from opening after which the tracker reads the store itself even if the sibling
+has not sent the figures yet (it reads a large store as slowly as the tracker would)."""
+
 _readers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 """The daemon threads :func:`in_daemon_thread` started."""
 
@@ -229,7 +233,6 @@ class IptApp(App[None]):
         poll_seconds: float = 2.0,
         settings_path: Path | None = None,
         config_path: Path | None = None,
-        sibling: Sibling | None = None,
     ) -> None:
         super().__init__()
         from tui.config import read_config
@@ -262,17 +265,19 @@ class IptApp(App[None]):
         """Stops the store telling the tracker of others' saves (a database's LISTEN)."""
         self._changes: list[tuple[int, frozenset[str] | None]] = []
         """(data version, refs of the actions that alone changed, or None for anything else)."""
-        self._sibling: Sibling | None = sibling
-        """A child process working out the dashboard's figures while the first frame is drawn
-        (forked by ``ipt`` before it imports Textual, or else by :meth:`run`)."""
+        self._sibling: Sibling | None = None
+        """A child process working out the dashboard's figures while the first frame is drawn."""
         self._look_token: str | None = None
+        self._reading_started = False
+        self._startup_pause = contextlib.ExitStack()
+        """The collector's pause while the tracker opens (see :meth:`on_mount`)."""
         self.early: EarlyFigures | None = None
         """The dashboard's figures as the sibling worked them out, until the store is read here."""
 
     def run(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Run the tracker; on a store file, fork the sibling that works out the dashboard's
         figures first (see :mod:`tui.early_figures`; tests' ``run_test`` never forks)."""
-        if self._sibling is None and isinstance(self.store_path, Path):
+        if isinstance(self.store_path, Path):
             self._sibling = early_figures.start(
                 self.store_path,
                 self.requested_plan_id,
@@ -289,29 +294,49 @@ class IptApp(App[None]):
         if sibling is not None:
             sibling.abandon()
 
-    async def _receive_early(self, sibling: Sibling) -> None:
-        figures = await in_daemon_thread(sibling.receive)
-        if figures is not None:
-            self.post_message(self.EarlyFiguresReady(figures))
+    async def _receive_early(self, sibling: Sibling, storage: AtomicJSONStorage | None) -> None:
+        figures = None
+        try:
+            figures = await in_daemon_thread(sibling.receive)
+        finally:
+            self.post_message(self.EarlyFiguresReady(figures, storage))
 
     class EarlyFiguresReady(Message):
-        """The sibling process has sent the dashboard's figures."""
+        """The sibling process has sent the dashboard's figures (None: it sent none)."""
 
-        def __init__(self, figures: EarlyFigures) -> None:
+        def __init__(self, figures: EarlyFigures | None, storage: AtomicJSONStorage | None) -> None:
             super().__init__()
             self.figures = figures
+            self.storage = storage
+            """The store file as the first look parsed it, for the tracker's own reading."""
 
     @on(EarlyFiguresReady)
     def _early_figures_ready(self, message: EarlyFiguresReady) -> None:
         figures, heading = message.figures, self.heading
-        if self.repo is not None or heading is None:
-            return  # the store has been read here already: its figures are drawn
-        if (figures.plan_id, figures.token, figures.as_of) != (heading.plan_id, self._look_token, self.as_of):
-            return  # of another state of the store than the one looked at: not to be shown
-        self.early = figures
-        for screen in self.screen_stack:
-            if isinstance(screen, SectionScreen) and screen.is_current:
-                screen.refresh_data()
+        try:
+            if figures is None or self.repo is not None or heading is None:
+                return  # none sent, or the store has been read here already
+            if (figures.plan_id, figures.token, figures.as_of) != (
+                heading.plan_id,
+                self._look_token,
+                self.as_of,
+            ):
+                return  # of another state of the store than the one looked at: not to be shown
+            self.early = figures
+            for screen in self.screen_stack:
+                if isinstance(screen, SectionScreen) and screen.is_current:
+                    screen.refresh_data()
+        finally:
+            # The tracker's own reading starts once these are drawn: started before, it would
+            # take turns with drawing them for the one interpreter.
+            self.call_after_refresh(self._start_reading, message.storage)
+
+    def _start_reading(self, storage: AtomicJSONStorage | None) -> None:
+        """Read the store here, once: after the sibling's figures, or at the latest
+        :data:`EARLY_WAIT` seconds after opening (a large store keeps the sibling longer)."""
+        if not self._reading_started:
+            self._reading_started = True
+            self.open_store(storage)
 
     # Start-up ----------------------------------------------------------------------------
 
@@ -343,8 +368,11 @@ class IptApp(App[None]):
             except StoreError as error:
                 self.post_message(self.StoreFailed(str(error)))
                 return
-            with collector_paused():  # parsing makes a quarter of a million objects at 10,000 actions
-                look = first_look(self.store_path, self.requested_plan_id or self.config.plan)
+            # Paused until the store has been read here: parsing makes a quarter of a million
+            # objects at 10,000 actions, and a full collection of what starting up made (some
+            # 60 ms) would otherwise fall on the frame that draws the figures.
+            self._startup_pause.enter_context(collector_paused())
+            look = first_look(self.store_path, self.requested_plan_id or self.config.plan)
         if look is None:
             self.open_store(None)
         else:
@@ -356,8 +384,12 @@ class IptApp(App[None]):
             self.as_of, self.as_of_reason = self.as_of_for(look.heading.reported_on)
             self.switch_mode("dashboard")
             if self._sibling is not None:
-                self.run_worker(self._receive_early(self._sibling), group="early", exclusive=True)
-            self.call_after_refresh(self.open_store, look.storage)
+                self.run_worker(
+                    self._receive_early(self._sibling, look.storage), group="early", exclusive=True
+                )
+                self.set_timer(EARLY_WAIT, functools.partial(self._start_reading, look.storage))
+            else:
+                self.call_after_refresh(self._start_reading, look.storage)
         if self.poll_seconds > 0:
             self._poll_timer = self.set_interval(self.poll_seconds, self.check_for_changes)
 
@@ -420,6 +452,7 @@ class IptApp(App[None]):
 
     @on(StoreLoaded)
     def _store_loaded(self, message: StoreLoaded) -> None:
+        self._startup_pause.close()
         self.repo = message.repo
         self.early = None
         self._abandon_sibling()  # if it has not sent the figures yet, they are not wanted now
@@ -455,6 +488,7 @@ class IptApp(App[None]):
 
     @on(StoreFailed)
     def _store_failed(self, message: StoreFailed) -> None:
+        self._startup_pause.close()
         if self.plan_id is None:
             self._show_start_error(message.error)
         else:
@@ -661,6 +695,7 @@ class IptApp(App[None]):
             self.call_from_thread(self.check_for_changes)
 
     def on_unmount(self) -> None:
+        self._startup_pause.close()
         self._abandon_sibling()
         if self._stop_watching is not None:
             self._stop_watching()
@@ -830,7 +865,6 @@ def make_app(
     poll_seconds: float = 2.0,
     settings_path: Path | None = None,
     config_path: Path | None = None,
-    sibling: Sibling | None = None,
 ) -> IptApp:
     """Build the app on a store file or a ``postgresql://`` URL. ``as_of``: the day to assess
     against (tests fix it; the command line passes ``--as-of``); None: the plan's reported day,
@@ -848,5 +882,4 @@ def make_app(
         poll_seconds=poll_seconds,
         settings_path=settings_path,
         config_path=config_path,
-        sibling=sibling,
     )

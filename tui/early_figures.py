@@ -17,6 +17,7 @@ means no early figures, never an error: the tracker's own reading says what is w
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -173,6 +174,10 @@ def start(
         os.close(reading)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl+C in the terminal is the tracker's
         signal.alarm(CHILD_SECONDS)
+        # A short life: no collections (it leaves before it could run short of memory), and no
+        # scan of every installed package for pydantic plugins (ipt uses none).
+        gc.disable()
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         figures = work_out(path, plan_id, configured, as_of_for)
         if figures is not None:
             import pickle
@@ -184,15 +189,3 @@ def start(
         pass
     finally:
         os._exit(0)
-
-
-def start_for_command(
-    path: Path, plan_id: str | None, chosen: date | None, config_path: Path | None
-) -> Sibling | None:
-    """:func:`start`, as ``ipt`` calls it before importing the tracker: the plan config.toml
-    names, and the day the tracker will assess against, worked out as the tracker does."""
-    from store.dates import assessed_on
-    from tui.config import read_config
-
-    configured = read_config(config_path, tuple).plan  # only its plan: the tracker reads it all
-    return start(path, plan_id, configured, lambda reported: assessed_on(chosen, reported, date.today())[0])

@@ -582,28 +582,16 @@ def cmd_tui(args: argparse.Namespace, console: Console) -> int:
     plan's reported day (a sample's) or today; the tracker's header shows which. Display
     settings live in ``$IPT_CONFIG_DIR/settings.json`` when that is set.
     """
-    from tui import early_figures
+    from tui.app import make_app
     from tui.settings import default_config_path, default_settings_path
 
-    where = store_location(args)
-    as_of = getattr(args, "tui_as_of", None)
-    config_path = default_config_path()
-    # Forked before Textual is imported, the child has the figures ready sooner.
-    sibling = (
-        early_figures.start_for_command(where, args.plan, as_of, config_path)
-        if isinstance(where, Path)
-        else None
-    )
-    from tui.app import make_app
-
     app = make_app(
-        where,
+        store_location(args),
         plan_id=args.plan,
-        as_of=as_of,
+        as_of=getattr(args, "tui_as_of", None),
         by=by_name(args),
         settings_path=default_settings_path(),
-        config_path=config_path,
-        sibling=sibling,
+        config_path=default_config_path(),
     )
     app.run()
     from tui.app import leave_if_still_reading
