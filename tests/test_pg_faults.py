@@ -192,6 +192,17 @@ async def _listening(app: IptApp, pilot: Pilot[None], store: str) -> None:
     raise AssertionError("the tracker is not listening for changes")
 
 
+async def _type_an_edit(app: IptApp, pilot: Pilot[None], note: str) -> ActionFormScreen:
+    """Open WF-01's form and type a new owner and a note into it, as a user would; not saved."""
+    await app.open_action("WF-01")
+    await pilot.pause()
+    form = app.screen
+    assert isinstance(form, ActionFormScreen)
+    form.query_one("#field-owner", Input).value = "Jo Bloggs"
+    form.query_one("#field-note", Input).value = note
+    return form
+
+
 async def test_the_tracker_saves_an_edit_and_hears_of_others_after_a_server_restart(
     store: str, pg_throwaway: ThrowawayServer | None, tmp_path: Path
 ) -> None:
@@ -203,12 +214,7 @@ async def test_the_tracker_saves_an_edit_and_hears_of_others_after_a_server_rest
         await _listening(app, pilot, store)
         # (a) An edit typed as a user types it, the server restarted before it is saved: the
         # tracker's connection died with the server, and the save makes it again.
-        await app.open_action("WF-01")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, ActionFormScreen)
-        form.query_one("#field-owner", Input).value = "Jo Bloggs"
-        form.query_one("#field-note", Input).value = "Saved after the restart"
+        form = await _type_an_edit(app, pilot, "Saved after the restart")
         pg_throwaway.restart_immediately()
         await _save_form(pilot, form)
         assert _form_problem(form) == ""
@@ -236,12 +242,7 @@ async def test_an_edit_while_the_server_is_down_is_said_not_saved_then_saves_onc
     app = make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
     async with app.run_test(size=(140, 40)) as pilot:
         await _open_tracker(app, pilot)
-        await app.open_action("WF-01")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, ActionFormScreen)
-        form.query_one("#field-owner", Input).value = "Jo Bloggs"
-        form.query_one("#field-note", Input).value = "Typed while the server was down"
+        form = await _type_an_edit(app, pilot, "Typed while the server was down")
         pg_throwaway.halt()
         try:
             await _save_form(pilot, form)
