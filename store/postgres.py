@@ -280,7 +280,7 @@ class PostgresStorage:
                 self.url, autocommit=True, connect_timeout=CONNECT_SECONDS, fallback_application_name="ipt"
             )
         except psycopg.Error as error:
-            raise DatabaseUnavailable(f"{self.name}: cannot connect: {_first_line(error)}") from None
+            raise DatabaseUnavailable(f"{self.name}: cannot connect: {_why_not_connected(error)}") from None
         set_json_loads(orjson.loads, connection)
         if check_version:
             try:
@@ -780,6 +780,30 @@ class DatabaseShelf:
                 "ON CONFLICT (name) DO UPDATE SET payload = EXCLUDED.payload",
                 (name, payload),
             )
+
+
+_CONNECT_FAILURES = (
+    (("no such file or directory", "connection refused"),
+     "the server is not running or not taking connections (it may be restarting)"),
+    (("timeout expired",), f"the server did not answer within {CONNECT_SECONDS} s"),
+    (("password authentication failed", "no password supplied", "authentication failed"),
+     "the server refused the login: check the user, and the password in ~/.pgpass or the "
+     "service file (ipt never takes one on the command line)"),
+    (("does not exist",), "the server has no such database or user"),
+    (("could not translate host name", "name or service not known"), "the server's name is not known here"),
+)  # fmt: skip
+"""Words in libpq's message, and what they mean to the person reading it."""
+
+
+def _why_not_connected(error: BaseException) -> str:
+    """Why a connection failed, in plain words first, then libpq's own first line for whoever
+    looks after the server."""
+    detail = _first_line(error)
+    lowered = detail.lower()
+    for words, meaning in _CONNECT_FAILURES:
+        if any(word in lowered for word in words):
+            return f"{meaning} ({detail})"
+    return detail
 
 
 def _first_line(error: BaseException) -> str:

@@ -287,6 +287,19 @@ def test_the_store_error_messages_name_the_database_not_a_file(pg_url: str) -> N
         repo.plan("nope")
 
 
+def test_a_database_that_is_not_there_is_said_in_plain_words(pg_url: str) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)
+    missing = urlunsplit(parts._replace(path="/no_such_plans"))
+    with pytest.raises(DatabaseUnavailable) as refused:
+        Repository(missing)
+    said = str(refused.value)
+    assert said.startswith("database no_such_plans on ")
+    assert "cannot connect: the server has no such database or user (" in said
+    assert '"no_such_plans" does not exist' in said  # libpq's own words kept, for whoever runs it
+
+
 @pytest.fixture
 def two_trackers(filled: Repository, pg_url: str) -> Iterator[tuple[Repository, Repository]]:
     other = Repository(pg_url)
