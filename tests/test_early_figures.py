@@ -25,14 +25,7 @@ from store.repository import Repository
 from store.rollups import plan_summary
 from tui.app import IptApp, make_app
 from tui.early_figures import EarlyFigures, work_out
-from tui.screens.answers import (
-    judgements_line,
-    kpis_answer,
-    money_answer,
-    recommendations_answer,
-    themes_answer,
-    themes_text,
-)
+from tui.screens import answers
 from tui.screens.dashboard import DashboardScreen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,13 +58,13 @@ def test_the_sibling_works_out_what_the_dashboard_draws_from_the_plan(oldham: Pa
     summary = plan_summary(plan, REPORTED)
     assert (figures.plan_id, figures.as_of, figures.token) == ("oldham-2019", REPORTED, repo.token)
     for width in (24, 40, 60):
-        assert themes_text(figures.progress_headline, figures.theme_rows, width) == themes_answer(
-            summary, width
-        )
-    assert figures.money == money_answer(summary, plan)
-    assert figures.recommendations == recommendations_answer(summary)
-    assert figures.kpis == kpis_answer(summary)
-    assert figures.judgements == judgements_line(plan)
+        assert answers.themes_text(
+            figures.progress_headline, figures.theme_rows, width
+        ) == answers.themes_answer(summary, width)
+    assert figures.money == answers.money_answer(summary, plan)
+    assert figures.recommendations == answers.recommendations_answer(summary)
+    assert figures.kpis == answers.kpis_answer(summary)
+    assert figures.judgements == answers.judgements_line(plan)
     assert figures.progress_headline.startswith("Progress 42% · 3 of 30 done")
 
 

@@ -192,6 +192,14 @@ async def _listening(app: IptApp, pilot: Pilot[None], store: str) -> None:
     raise AssertionError("the tracker is not listening for changes")
 
 
+def _tracker_to_fault(store: str, server: ThrowawayServer | None, tmp_path: Path, fault: str) -> IptApp:
+    """A tracker on ``store`` (no polling: only LISTEN brings others' saves), or a skip where the
+    server is not these tests' own to ``fault``."""
+    if server is None:
+        pytest.skip(f"IPT_TEST_PG names a server these tests did not start, so they do not {fault} it")
+    return make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
+
+
 async def _type_an_edit(app: IptApp, pilot: Pilot[None], note: str) -> ActionFormScreen:
     """Open WF-01's form and type a new owner and a note into it, as a user would; not saved."""
     await app.open_action("WF-01")
@@ -206,9 +214,8 @@ async def _type_an_edit(app: IptApp, pilot: Pilot[None], note: str) -> ActionFor
 async def test_the_tracker_saves_an_edit_and_hears_of_others_after_a_server_restart(
     store: str, pg_throwaway: ThrowawayServer | None, tmp_path: Path
 ) -> None:
-    if pg_throwaway is None:
-        pytest.skip("IPT_TEST_PG names a server these tests did not start, so they do not restart it")
-    app = make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
+    app = _tracker_to_fault(store, pg_throwaway, tmp_path, "restart")
+    assert pg_throwaway is not None
     async with app.run_test(size=(140, 40)) as pilot:
         await _open_tracker(app, pilot)
         await _listening(app, pilot, store)
@@ -237,9 +244,8 @@ async def test_the_tracker_saves_an_edit_and_hears_of_others_after_a_server_rest
 async def test_an_edit_while_the_server_is_down_is_said_not_saved_then_saves_once_it_is_back(
     store: str, pg_throwaway: ThrowawayServer | None, tmp_path: Path
 ) -> None:
-    if pg_throwaway is None:
-        pytest.skip("IPT_TEST_PG names a server these tests did not start, so they do not stop it")
-    app = make_app(store, as_of=ON, by="PM", poll_seconds=60, settings_path=tmp_path / "settings.json")
+    app = _tracker_to_fault(store, pg_throwaway, tmp_path, "stop")
+    assert pg_throwaway is not None
     async with app.run_test(size=(140, 40)) as pilot:
         await _open_tracker(app, pilot)
         form = await _type_an_edit(app, pilot, "Typed while the server was down")
