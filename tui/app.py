@@ -7,9 +7,10 @@ redraw from the repository when they are shown and their version is stale. Loadi
 reloading the store runs in threads that post messages; only handlers touch state.
 
 Opening: the first frame is the dashboard with the plan's heading, taken from a first look at
-the store file (:mod:`store.first_look`, no pydantic). The models are built, the store
-validated and the roll-ups worked out in a daemon thread after that frame is drawn; then the
-dashboard draws its figures.
+the store file (:mod:`store.first_look`, no pydantic). On Linux a sibling process forked as the
+tracker starts running sends the board's answers meanwhile (:mod:`tui.early_figures`), drawn
+as they come. Then the models are built, the store validated and the roll-ups worked out in a
+daemon thread, and the dashboard draws the rest.
 """
 
 from __future__ import annotations
