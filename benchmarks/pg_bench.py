@@ -93,21 +93,10 @@ def p90_ms(samples: list[float]) -> float:
 
 def time_edits(where: Path | str, plan: Plan, runs: int) -> list[float]:
     """As the tracker edits: on a repository read with its objects kept out of the collector."""
-    gc.collect()
-    with collector_paused(freeze_after=True):
-        repo = Repository(where)
-    refs = [action.ref for action in plan.actions]
-    order = random.Random(7).sample(refs, k=min(len(refs), runs + 1))
-    samples = []
-    for run, ref in enumerate(order):
-        started = time.perf_counter()
-        repo.update_action(plan.id, ref, {"progress": 55}, by="bench", on=AS_OF, note=f"Bench edit {run}")
-        if run:  # the first is a warm-up
-            samples.append(time.perf_counter() - started)
-    return samples
+    return time_edits_in_turns({0: (where, plan)}, runs)[0]
 
 
-def time_edits_in_turns(stores: dict[int, tuple[str, Plan]], runs: int) -> dict[int, list[float]]:
+def time_edits_in_turns(stores: dict[int, tuple[Path | str, Plan]], runs: int) -> dict[int, list[float]]:
     """:func:`time_edits` on every size at once, one edit on each in turn, in an order that
     rotates every round: a commit waits for the disk to flush the server's log, whose time
     drifts over a run, so the sizes share the drift instead of each meeting its own."""
@@ -122,7 +111,7 @@ def time_edits_in_turns(stores: dict[int, tuple[str, Plan]], runs: int) -> dict[
     }
     sizes = list(stores)
     samples: dict[int, list[float]] = {size: [] for size in sizes}
-    for run in range(runs + 1):
+    for run in range(min(len(order) for order in orders.values())):
         shift = run % len(sizes)
         for size in sizes[shift:] + sizes[:shift]:
             plan = stores[size][1]
@@ -236,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ipt-pg-bench-") as temp, database() as server:
         folder = Path(temp)
         urls = {}
-        stores: dict[int, tuple[str, Plan]] = {}
+        stores: dict[int, tuple[Path | str, Plan]] = {}
         for size in sizes:
             plan = config.plan(size)
             path = folder / f"plans-{size}.json"

@@ -263,17 +263,9 @@ class DashboardScreen(SectionScreen):
         if early is not None:  # the answers, from the sibling process, while the plan is read here
             self.query_one("#working", Static).update(Text(READING_REST, style="italic"))
             self.query_one("#dash-answers").display = True
-            self._answer(
-                "themes", themes_text(early.progress_headline, early.theme_rows, self._answer_width())
-            )
-            self._answer("money", early.money)
-            self._answer("recommendations", early.recommendations)
-            self._answer("kpis", early.kpis)
+            themes = themes_text(early.progress_headline, early.theme_rows, self._answer_width())
+            self._draw_answers(themes, early.money, early.recommendations, early.kpis, early.judgements)
             self._answer("changes", ("Since the last board: reading…", Text("")))
-            judgements = self.query_one("#dash-judgements", Static)
-            judgements.display = early.judgements is not None
-            if early.judgements is not None:
-                judgements.update(early.judgements)
             self.early_shown = True
 
     @property
@@ -298,15 +290,34 @@ class DashboardScreen(SectionScreen):
         panel.border_title = literal(headline)  # a snapshot label in it is user text
         panel.update(lines)
 
+    def _draw_answers(
+        self, themes: Answer, money: Answer, recommendations: Answer, kpis: Answer, judgements: Text | None
+    ) -> None:
+        """The first four answers, and the inspection's judgements (None: the plan has none)."""
+        for name, answer in (
+            ("themes", themes),
+            ("money", money),
+            ("recommendations", recommendations),
+            ("kpis", kpis),
+        ):
+            self._answer(name, answer)
+        panel = self.query_one("#dash-judgements", Static)
+        panel.display = judgements is not None
+        if judgements is not None:
+            panel.update(judgements)
+
     def _show_answers(self) -> None:
         plan, summary = self.ipt.plan, self.ipt.summary
-        self._answer("themes", themes_answer(summary, self._answer_width()))
-        self._answer("money", money_answer(summary, plan))
-        self._answer("recommendations", recommendations_answer(summary))
-        self._answer("kpis", kpis_answer(summary))
-        judgements = self.query_one("#dash-judgements", Static)
-        judgements.update(judgements_detail(plan) if self.judgements_open else judgements_line(plan))
-        judgements.display = plan.inspection is not None
+        judgements = None
+        if plan.inspection is not None:
+            judgements = judgements_detail(plan) if self.judgements_open else judgements_line(plan)
+        self._draw_answers(
+            themes_answer(summary, self._answer_width()),
+            money_answer(summary, plan),
+            recommendations_answer(summary),
+            kpis_answer(summary),
+            judgements,
+        )
         if not self.query_one("#answer-changes", Static).border_title:
             self._answer("changes", ("Since the last board: reading…", Text("")))
         self.read_changes(self.ipt.data_version, plan, self.ipt.as_of)
